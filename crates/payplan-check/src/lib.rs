@@ -1,0 +1,1 @@
+//! payplan's checker: names, types, units and dependencies to a typed plan

@@ -1,0 +1,56 @@
+//! Errors of the syntax stage.
+
+use crate::span::{Diagnostic, Span, ToDiagnostic};
+
+/// Why a plan's text could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyntaxError {
+    #[error("expected {expected}, found {found}")]
+    Unexpected { span: Span, found: String, expected: String, help: Option<String> },
+    #[error("`{text}` is not a number this plan can hold")]
+    BadNumber { span: Span, text: String },
+    #[error("expression nested too deeply")]
+    TooDeep { span: Span, limit: usize },
+    #[error("plan too complex to parse: {detail}")]
+    TooComplex { span: Span, detail: String },
+    /// The parse tree did not have the shape the grammar promises.
+    #[error("internal error: unexpected parse tree shape")]
+    Internal { span: Span },
+}
+
+impl SyntaxError {
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::TooDeep { span, .. }
+            | SyntaxError::TooComplex { span, .. }
+            | SyntaxError::Internal { span } => *span,
+        }
+    }
+
+    pub fn help(&self) -> Option<String> {
+        match self {
+            SyntaxError::Unexpected { help, .. } => help.clone(),
+            SyntaxError::BadNumber { .. } => {
+                Some("numbers have at most 28 significant digits".to_string())
+            }
+            SyntaxError::TooDeep { limit, .. } => Some(format!(
+                "brackets and `if`s nest at most {limit} deep in one statement; name a part with `let` and use the name"
+            )),
+            SyntaxError::TooComplex { .. } => Some("split the plan's expressions into smaller `let`s".to_string()),
+            SyntaxError::Internal { .. } => Some("please report this plan to the payplan developers".to_string()),
+        }
+    }
+}
+
+impl ToDiagnostic for SyntaxError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let label = match self {
+            SyntaxError::Unexpected { expected, .. } => format!("expected {expected}"),
+            SyntaxError::TooDeep { .. } => "too deep".to_string(),
+            _ => String::new(),
+        };
+        Diagnostic::error(self.to_string(), self.span()).with_label(label).with_help(self.help())
+    }
+}

@@ -1,0 +1,5 @@
+//! The `payplan` command.
+
+fn main() {
+    std::process::exit(payplan_cli::main());
+}
