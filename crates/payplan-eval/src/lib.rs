@@ -1,1 +1,14 @@
-//! payplan's evaluator: the passes of a typed plan over a flattened network
+//! payplan's evaluator: runs a typed plan's passes over a flattened network
+//! and settles the amounts (per-member caps, the global limit, rounding).
+//!
+//! Members are in sponsor-tree preorder, so a bottom-up pass is a loop from
+//! the last member to the first and a top-down pass the reverse: nothing
+//! recurses on the depth of the network.
+
+mod error;
+mod eval;
+mod settle;
+
+pub use error::EvalError;
+pub use eval::{evaluate, Evaluation};
+pub use settle::{settle, Settlement};

@@ -15,19 +15,35 @@ pub struct PlanAst {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Statement {
     /// `plan "Name"`
-    Plan { name: String, span: Span },
+    Plan {
+        name: String,
+        span: Span,
+    },
     /// `currency USD`
-    Currency { code: Ident, span: Span },
+    Currency {
+        code: Ident,
+        span: Span,
+    },
     /// `rounding 2 half_even`
-    Rounding { places: u32, places_span: Span, mode: Ident, span: Span },
+    Rounding {
+        places: u32,
+        places_span: Span,
+        mode: Ident,
+        span: Span,
+    },
     /// `uses placement tree`
-    UsesPlacement { span: Span },
+    UsesPlacement {
+        span: Span,
+    },
     Input(InputDecl),
     Let(LetDecl),
     Rank(RankDecl),
     Bonus(BonusDecl),
     /// `limit payout to 45% of total(cv)`
-    Limit { expr: Expr, span: Span },
+    Limit {
+        expr: Expr,
+        span: Span,
+    },
     Export(ExportDecl),
 }
 
@@ -108,11 +124,18 @@ pub enum ExprKind {
     Within(Ident),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    If { condition: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// `by rank { bronze: 2, silver: 4 }`
     RankTable(Vec<(Ident, Expr)>),
     /// `min(a, b)`, `total(cv)`, `money(x)`, `differential(cv, pct)`.
-    Call { function: Ident, args: Vec<Expr> },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
     /// `sum(cv over downline where active)`, `count(children where new)`.
     Aggregate(Box<Aggregate>),
 }
@@ -142,9 +165,17 @@ pub enum RelationKind {
     /// `upline`, `left`, `right` (resolved by the checker).
     Named(Ident),
     /// `levels 1..5`, `level 2`, optionally `compressed by active`.
-    Levels { from: Box<Expr>, to: Box<Expr>, compressed_by: Option<Box<Expr>> },
+    Levels {
+        from: Box<Expr>,
+        to: Box<Expr>,
+        compressed_by: Option<Box<Expr>>,
+    },
     /// `generations 1..3 counting rank = director`.
-    Generations { from: Box<Expr>, to: Box<Expr>, counting: Box<Expr> },
+    Generations {
+        from: Box<Expr>,
+        to: Box<Expr>,
+        counting: Box<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

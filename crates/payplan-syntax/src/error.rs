@@ -6,7 +6,12 @@ use crate::span::{Diagnostic, Span, ToDiagnostic};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
     #[error("expected {expected}, found {found}")]
-    Unexpected { span: Span, found: String, expected: String, help: Option<String> },
+    Unexpected {
+        span: Span,
+        found: String,
+        expected: String,
+        help: Option<String>,
+    },
     #[error("`{text}` is not a number this plan can hold")]
     BadNumber { span: Span, text: String },
     #[error("expression nested too deeply")]
@@ -51,6 +56,8 @@ impl ToDiagnostic for SyntaxError {
             SyntaxError::TooDeep { .. } => "too deep".to_string(),
             _ => String::new(),
         };
-        Diagnostic::error(self.to_string(), self.span()).with_label(label).with_help(self.help())
+        Diagnostic::error(self.to_string(), self.span())
+            .with_label(label)
+            .with_help(self.help())
     }
 }

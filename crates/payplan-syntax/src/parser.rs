@@ -27,7 +27,8 @@ const CALL_LIMIT: usize = 50_000_000;
 pub fn parse(source: &str) -> Result<PlanAst, SyntaxError> {
     check_nesting(source)?;
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    let mut pairs = PlanParser::parse(Rule::plan_file, source).map_err(|e| convert_error(source, &e))?;
+    let mut pairs =
+        PlanParser::parse(Rule::plan_file, source).map_err(|e| convert_error(source, &e))?;
     let file = pairs.next().ok_or_else(|| SyntaxError::Unexpected {
         span: Span::new(0, 0),
         found: "the end of the file".into(),
@@ -50,7 +51,10 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 }
 
 fn ident(pair: Pair<'_, Rule>) -> Ident {
-    Ident { name: pair.as_str().to_string(), span: span_of(&pair) }
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
 }
 
 /// Skips keyword tokens, which carry no information once matched.
@@ -71,18 +75,33 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
         Rule::plan_decl => {
             let s = take()?;
             let text = s.as_str();
-            let name = text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string();
+            let name = text
+                .get(1..text.len().saturating_sub(1))
+                .unwrap_or("")
+                .to_string();
             Statement::Plan { name, span }
         }
-        Rule::currency_decl => Statement::Currency { code: ident(take()?), span },
+        Rule::currency_decl => Statement::Currency {
+            code: ident(take()?),
+            span,
+        },
         Rule::rounding_decl => {
             let places_pair = take()?;
             let places_span = span_of(&places_pair);
-            let places = places_pair.as_str().parse::<u32>().map_err(|_| SyntaxError::BadNumber {
-                span: places_span,
-                text: places_pair.as_str().to_string(),
-            })?;
-            Statement::Rounding { places, places_span, mode: ident(take()?), span }
+            let places =
+                places_pair
+                    .as_str()
+                    .parse::<u32>()
+                    .map_err(|_| SyntaxError::BadNumber {
+                        span: places_span,
+                        text: places_pair.as_str().to_string(),
+                    })?;
+            Statement::Rounding {
+                places,
+                places_span,
+                mode: ident(take()?),
+                span,
+            }
         }
         Rule::uses_decl => Statement::UsesPlacement { span },
         Rule::input_decl => {
@@ -101,10 +120,24 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
                     _ => minimum = Some(lit),
                 }
             }
-            Statement::Input(InputDecl { name, ty, default, minimum, span })
+            Statement::Input(InputDecl {
+                name,
+                ty,
+                default,
+                minimum,
+                span,
+            })
         }
-        Rule::let_decl => Statement::Let(LetDecl { name: ident(take()?), expr: expr(take()?)?, span }),
-        Rule::rank_decl => Statement::Rank(RankDecl { name: ident(take()?), requirement: expr(take()?)?, span }),
+        Rule::let_decl => Statement::Let(LetDecl {
+            name: ident(take()?),
+            expr: expr(take()?)?,
+            span,
+        }),
+        Rule::rank_decl => Statement::Rank(RankDecl {
+            name: ident(take()?),
+            requirement: expr(take()?)?,
+            span,
+        }),
         Rule::bonus_decl => {
             let name = ident(take()?);
             let mut qualification = None;
@@ -113,7 +146,9 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
             for clause in inner.by_ref() {
                 let clause_span = span_of(&clause);
                 let rule = clause.as_rule();
-                let e = meaningful(clause).next().ok_or(SyntaxError::Internal { span: clause_span })?;
+                let e = meaningful(clause)
+                    .next()
+                    .ok_or(SyntaxError::Internal { span: clause_span })?;
                 let e = expr(e)?;
                 match rule {
                     Rule::when_clause => qualification = Some(e),
@@ -122,16 +157,29 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
                 }
             }
             let amount = amount.ok_or(SyntaxError::Internal { span })?;
-            Statement::Bonus(BonusDecl { name, qualification, amount, cap, span })
+            Statement::Bonus(BonusDecl {
+                name,
+                qualification,
+                amount,
+                cap,
+                span,
+            })
         }
-        Rule::limit_decl => Statement::Limit { expr: expr(take()?)?, span },
+        Rule::limit_decl => Statement::Limit {
+            expr: expr(take()?)?,
+            span,
+        },
         Rule::export_decl => {
             let name = ident(take()?);
             let e = match inner.next() {
                 Some(p) => Some(expr(p)?),
                 None => None,
             };
-            Statement::Export(ExportDecl { name, expr: e, span })
+            Statement::Export(ExportDecl {
+                name,
+                expr: e,
+                span,
+            })
         }
         _ => return Err(SyntaxError::Internal { span }),
     })
@@ -160,13 +208,19 @@ fn literal(pair: Pair<'_, Rule>) -> Result<Literal, SyntaxError> {
 
 fn decimal(pair: &Pair<'_, Rule>) -> Result<Decimal, SyntaxError> {
     let text = pair.as_str();
-    Decimal::from_str_exact(text).map_err(|_| SyntaxError::BadNumber { span: span_of(pair), text: text.to_string() })
+    Decimal::from_str_exact(text).map_err(|_| SyntaxError::BadNumber {
+        span: span_of(pair),
+        text: text.to_string(),
+    })
 }
 
 fn percent(pair: &Pair<'_, Rule>) -> Result<Decimal, SyntaxError> {
     let text = pair.as_str();
     let digits = text.trim_end_matches('%');
-    let bad = || SyntaxError::BadNumber { span: span_of(pair), text: text.to_string() };
+    let bad = || SyntaxError::BadNumber {
+        span: span_of(pair),
+        text: text.to_string(),
+    };
     let d = Decimal::from_str_exact(digits).map_err(|_| bad())?;
     d.checked_div(Decimal::ONE_HUNDRED).ok_or_else(bad)
 }
@@ -198,8 +252,15 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         .map_prefix(|op, rhs| {
             let rhs = rhs?;
             let span = span_of(&op).to(rhs.span);
-            let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
-            Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+            let op = if op.as_rule() == Rule::op_not {
+                UnaryOp::Not
+            } else {
+                UnaryOp::Neg
+            };
+            Ok(Expr {
+                kind: ExprKind::Unary(op, Box::new(rhs)),
+                span,
+            })
         })
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
@@ -219,7 +280,10 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                 Rule::op_div => BinaryOp::Div,
                 _ => BinaryOp::Of,
             };
-            Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+            Ok(Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            })
         })
         .parse(pair.into_inner())
 }
@@ -237,19 +301,36 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             let condition = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
             let then = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
             let otherwise = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
-            ExprKind::If { condition: Box::new(condition), then: Box::new(then), otherwise: Box::new(otherwise) }
+            ExprKind::If {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            }
         }
         Rule::rank_table => ExprKind::RankTable(rank_table(pair)?),
-        Rule::within_expr => ExprKind::Within(ident(meaningful(pair).next().ok_or(SyntaxError::Internal { span })?)),
+        Rule::within_expr => ExprKind::Within(ident(
+            meaningful(pair)
+                .next()
+                .ok_or(SyntaxError::Internal { span })?,
+        )),
         Rule::count_call => {
             let mut inner = meaningful(pair);
-            let function = Ident { name: "count".into(), span: Span::new(span.start, span.start + 5) };
+            let function = Ident {
+                name: "count".into(),
+                span: Span::new(span.start, span.start + 5),
+            };
             let relation = relation(inner.next().ok_or(SyntaxError::Internal { span })?)?;
             let filter = match inner.next() {
                 Some(w) => Some(where_clause(w)?),
                 None => None,
             };
-            ExprKind::Aggregate(Box::new(Aggregate { function, value: None, relation, filter, rates: None }))
+            ExprKind::Aggregate(Box::new(Aggregate {
+                function,
+                value: None,
+                relation,
+                filter,
+                rates: None,
+            }))
         }
         Rule::call => call(pair)?,
         _ => return Err(SyntaxError::Internal { span }),
@@ -271,7 +352,11 @@ fn rank_table(pair: Pair<'_, Rule>) -> Result<Vec<(Ident, Expr)>, SyntaxError> {
 
 fn where_clause(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let span = span_of(&pair);
-    expr(meaningful(pair).next().ok_or(SyntaxError::Internal { span })?)
+    expr(
+        meaningful(pair)
+            .next()
+            .ok_or(SyntaxError::Internal { span })?,
+    )
 }
 
 fn call(pair: Pair<'_, Rule>) -> Result<ExprKind, SyntaxError> {
@@ -288,10 +373,22 @@ fn call(pair: Pair<'_, Rule>) -> Result<ExprKind, SyntaxError> {
         for clause in rest {
             match clause.as_rule() {
                 Rule::where_clause => filter = Some(where_clause(clause)?),
-                _ => rates = Some(meaningful(clause).map(expr).collect::<Result<Vec<_>, _>>()?),
+                _ => {
+                    rates = Some(
+                        meaningful(clause)
+                            .map(expr)
+                            .collect::<Result<Vec<_>, _>>()?,
+                    )
+                }
             }
         }
-        return Ok(ExprKind::Aggregate(Box::new(Aggregate { function, value: Some(first), relation, filter, rates })));
+        return Ok(ExprKind::Aggregate(Box::new(Aggregate {
+            function,
+            value: Some(first),
+            relation,
+            filter,
+            rates,
+        })));
     }
     let mut args = vec![first];
     for p in rest {
@@ -302,30 +399,50 @@ fn call(pair: Pair<'_, Rule>) -> Result<ExprKind, SyntaxError> {
 
 fn relation(pair: Pair<'_, Rule>) -> Result<Relation, SyntaxError> {
     let span = span_of(&pair);
-    let inner = pair.into_inner().next().ok_or(SyntaxError::Internal { span })?;
+    let inner = pair
+        .into_inner()
+        .next()
+        .ok_or(SyntaxError::Internal { span })?;
     let kind = match inner.as_rule() {
         Rule::name => RelationKind::Named(ident(inner)),
         Rule::levels_rel => {
-            let single = inner.clone().into_inner().next().map(|p| p.as_rule()) == Some(Rule::kw_level);
+            let single =
+                inner.clone().into_inner().next().map(|p| p.as_rule()) == Some(Rule::kw_level);
             let parts: Vec<Pair<'_, Rule>> = meaningful(inner).collect();
             let mut parts = parts.into_iter();
             let from = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
-            let to = if single { from.clone() } else { bound(parts.next().ok_or(SyntaxError::Internal { span })?)? };
+            let to = if single {
+                from.clone()
+            } else {
+                bound(parts.next().ok_or(SyntaxError::Internal { span })?)?
+            };
             let compressed_by = match parts.next() {
                 Some(c) => {
                     let cspan = span_of(&c);
-                    Some(Box::new(expr(meaningful(c).next().ok_or(SyntaxError::Internal { span: cspan })?)?))
+                    Some(Box::new(expr(
+                        meaningful(c)
+                            .next()
+                            .ok_or(SyntaxError::Internal { span: cspan })?,
+                    )?))
                 }
                 None => None,
             };
-            RelationKind::Levels { from: Box::new(from), to: Box::new(to), compressed_by }
+            RelationKind::Levels {
+                from: Box::new(from),
+                to: Box::new(to),
+                compressed_by,
+            }
         }
         Rule::generations_rel => {
             let mut parts = meaningful(inner);
             let from = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
             let to = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
             let counting = expr(parts.next().ok_or(SyntaxError::Internal { span })?)?;
-            RelationKind::Generations { from: Box::new(from), to: Box::new(to), counting: Box::new(counting) }
+            RelationKind::Generations {
+                from: Box::new(from),
+                to: Box::new(to),
+                counting: Box::new(counting),
+            }
         }
         _ => return Err(SyntaxError::Internal { span }),
     };
@@ -334,11 +451,23 @@ fn relation(pair: Pair<'_, Rule>) -> Result<Relation, SyntaxError> {
 
 fn bound(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let span = span_of(&pair);
-    let inner = pair.into_inner().next().ok_or(SyntaxError::Internal { span })?;
+    let inner = pair
+        .into_inner()
+        .next()
+        .ok_or(SyntaxError::Internal { span })?;
     match inner.as_rule() {
-        Rule::integer => Ok(Expr { kind: ExprKind::Number(decimal(&inner)?), span }),
-        Rule::rank_table => Ok(Expr { kind: ExprKind::RankTable(rank_table(inner)?), span }),
-        Rule::name => Ok(Expr { kind: ExprKind::Name(ident(inner)), span }),
+        Rule::integer => Ok(Expr {
+            kind: ExprKind::Number(decimal(&inner)?),
+            span,
+        }),
+        Rule::rank_table => Ok(Expr {
+            kind: ExprKind::RankTable(rank_table(inner)?),
+            span,
+        }),
+        Rule::name => Ok(Expr {
+            kind: ExprKind::Name(ident(inner)),
+            span,
+        }),
         _ => expr(inner),
     }
 }
@@ -374,7 +503,10 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
                 _ => {}
             }
             if depth + ifs > MAX_NESTING {
-                return Err(SyntaxError::TooDeep { span: Span::new(start, i), limit: MAX_NESTING });
+                return Err(SyntaxError::TooDeep {
+                    span: Span::new(start, i),
+                    limit: MAX_NESTING,
+                });
             }
         }
         match b {
@@ -383,7 +515,10 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
             b'(' | b'{' => {
                 depth += 1;
                 if depth + ifs > MAX_NESTING {
-                    return Err(SyntaxError::TooDeep { span: Span::new(i, i + 1), limit: MAX_NESTING });
+                    return Err(SyntaxError::TooDeep {
+                        span: Span::new(i, i + 1),
+                        limit: MAX_NESTING,
+                    });
                 }
             }
             b')' | b'}' => depth = depth.saturating_sub(1),
@@ -405,12 +540,30 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::integer => "a whole number",
         Rule::number | Rule::percent | Rule::literal => "a number",
         Rule::boolean => "`true` or `false`",
-        Rule::expr | Rule::if_expr | Rule::rank_table | Rule::count_call | Rule::call | Rule::within_expr | Rule::op_not | Rule::op_neg => {
-            "an expression"
+        Rule::expr
+        | Rule::if_expr
+        | Rule::rank_table
+        | Rule::count_call
+        | Rule::call
+        | Rule::within_expr
+        | Rule::op_not
+        | Rule::op_neg => "an expression",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_lt
+        | Rule::op_le
+        | Rule::op_gt
+        | Rule::op_ge
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_of => "an operator",
+        Rule::relation | Rule::levels_rel | Rule::generations_rel => {
+            "a relation such as `children` or `downline`"
         }
-        Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_lt | Rule::op_le | Rule::op_gt
-        | Rule::op_ge | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_of => "an operator",
-        Rule::relation | Rule::levels_rel | Rule::generations_rel => "a relation such as `children` or `downline`",
         Rule::bound => "a level number",
         Rule::table_entry => "a rank name",
         Rule::where_clause => "`where`",
@@ -428,7 +581,9 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         | Rule::rank_decl
         | Rule::bonus_decl
         | Rule::limit_decl
-        | Rule::export_decl => "a statement (`plan`, `input`, `let`, `rank`, `bonus`, `limit`, `export`)",
+        | Rule::export_decl => {
+            "a statement (`plan`, `input`, `let`, `rank`, `bonus`, `limit`, `export`)"
+        }
         Rule::when_clause => "`when`",
         Rule::pays_clause => "`pays`",
         Rule::cap_clause => "`cap`",
@@ -480,9 +635,36 @@ fn keyword_text(rule: Rule) -> Option<&'static str> {
 }
 
 const RESERVED: &[&str] = &[
-    "and", "or", "not", "of", "if", "then", "else", "over", "where", "at", "by", "when", "pays", "cap", "true",
-    "false", "let", "bonus", "input", "export", "limit", "plan", "uses", "count", "levels", "level", "generations",
-    "counting", "compressed", "within",
+    "and",
+    "or",
+    "not",
+    "of",
+    "if",
+    "then",
+    "else",
+    "over",
+    "where",
+    "at",
+    "by",
+    "when",
+    "pays",
+    "cap",
+    "true",
+    "false",
+    "let",
+    "bonus",
+    "input",
+    "export",
+    "limit",
+    "plan",
+    "uses",
+    "count",
+    "levels",
+    "level",
+    "generations",
+    "counting",
+    "compressed",
+    "within",
 ];
 
 /// The token at `pos` as the author wrote it, for "found ..." messages.
@@ -492,7 +674,8 @@ fn token_at(source: &str, pos: usize) -> (String, Span) {
         return ("the end of the file".into(), Span::new(pos, pos));
     };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
     } else {
         let two = rest.get(..2).unwrap_or("");
         if ["==", "&&", "||", "<=", ">=", "!=", ".."].contains(&two) {
@@ -514,7 +697,10 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
     let positives: Vec<Rule> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { message } => {
-            return SyntaxError::TooComplex { span: Span::new(pos, pos), detail: message.clone() };
+            return SyntaxError::TooComplex {
+                span: Span::new(pos, pos),
+                detail: message.clone(),
+            };
         }
     };
     let mut expected: Vec<&'static str> = Vec::new();
@@ -528,9 +714,17 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
     // A statement keyword alongside "operator" just means "the statement may end here".
     let statement_word = "a statement (`plan`, `input`, `let`, `rank`, `bonus`, `limit`, `export`)";
     if expected.len() > 1 && expected.contains(&"an operator") {
-        expected.retain(|w| !matches!(*w, "`where`" | "`at`" | "`compressed`" | "`or`" | "`and`" | "`of`" | "`not`"));
+        expected.retain(|w| {
+            !matches!(
+                *w,
+                "`where`" | "`at`" | "`compressed`" | "`or`" | "`and`" | "`of`" | "`not`"
+            )
+        });
     }
-    if expected.iter().any(|w| w.starts_with("`plan`") || *w == statement_word) {
+    if expected
+        .iter()
+        .any(|w| w.starts_with("`plan`") || *w == statement_word)
+    {
         expected.retain(|w| !is_statement_keyword(w));
         if !expected.contains(&statement_word) {
             expected.push(statement_word);
@@ -540,7 +734,9 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
     let (found, found_span) = token_at(source, pos);
     let word = found.trim_matches('`');
     let help = if RESERVED.contains(&word) && expected.contains(&"a name") {
-        Some(format!("`{word}` is a reserved word of the plan language; choose another name"))
+        Some(format!(
+            "`{word}` is a reserved word of the plan language; choose another name"
+        ))
     } else {
         match word {
             "==" => Some("compare with a single `=`".to_string()),
@@ -549,19 +745,32 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
             "!" => Some("write `not`, or `!=` for \"not equal\"".to_string()),
             "{" => Some("tables are written `by rank { bronze: 2, silver: 4 }`".to_string()),
             "'" => Some("a plan's name is written in double quotes".to_string()),
-            _ if word.ends_with('.') || word.contains(',') => {
-                Some("write numbers with digits and an optional fraction, such as `12.5`".to_string())
-            }
+            _ if word.ends_with('.') || word.contains(',') => Some(
+                "write numbers with digits and an optional fraction, such as `12.5`".to_string(),
+            ),
             _ => None,
         }
     };
-    SyntaxError::Unexpected { span: found_span, found, expected: expected_text, help }
+    SyntaxError::Unexpected {
+        span: found_span,
+        found,
+        expected: expected_text,
+        help,
+    }
 }
 
 fn is_statement_keyword(word: &str) -> bool {
     matches!(
         word,
-        "`plan`" | "`currency`" | "`rounding`" | "`uses`" | "`input`" | "`let`" | "`rank`" | "`bonus`" | "`limit`"
+        "`plan`"
+            | "`currency`"
+            | "`rounding`"
+            | "`uses`"
+            | "`input`"
+            | "`let`"
+            | "`rank`"
+            | "`bonus`"
+            | "`limit`"
             | "`export`"
     )
 }

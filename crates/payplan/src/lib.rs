@@ -1,1 +1,138 @@
-//! payplan, the library hosts embed: compile a compensation plan once, run it on networks
+//! payplan, the library hosts embed: compile a compensation plan once, run it
+//! on any number of networks, get typed, serializable results.
+//!
+//! ```
+//! use payplan::{Plan, Network};
+//!
+//! let plan = Plan::compile(r#"
+//!     plan "Retail"
+//!     currency USD
+//!     rounding 2 half_even
+//!     input pv: volume
+//!     input cv: money
+//!     bonus retail pays 20% of cv
+//! "#, "retail.plan")?;
+//!
+//! let csv = "id,sponsor,pv,cv\nA,,100,50\nB,A,20,12.5\n";
+//! let network = Network::from_csv_reader(csv.as_bytes(), plan.schema())?;
+//! let outcome = plan.run(&network)?;
+//! assert_eq!(outcome.payouts_csv(), "member,bonus,amount\nA,retail,10.00\nB,retail,2.50\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod outcome;
+
+use std::sync::Arc;
+
+pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Totals};
+pub use payplan_check::{CheckError, CheckWarning, TypedPlan};
+pub use payplan_eval::EvalError;
+pub use payplan_network::{
+    Column, ColumnKind, ColumnSpec, MemberRecord, Network, NetworkBuilder, NetworkError, Schema,
+    Side, Value,
+};
+pub use payplan_syntax::{Diagnostic, Severity, Span, SyntaxError, ToDiagnostic};
+pub use rust_decimal::Decimal;
+
+/// A compiled plan: parse and check once, run on any number of networks
+/// (`Send + Sync`, cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    typed: Arc<TypedPlan>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A plan that did not compile: every diagnostic, with the text to render them against.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file_name}: {}", summary(.diagnostics))]
+pub struct CompileError {
+    pub file_name: String,
+    pub source_text: String,
+    /// Errors first; warnings found on the way follow.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    match errors.as_slice() {
+        [one] => one.message.clone(),
+        [first, ..] => format!("{} (and {} more errors)", first.message, errors.len() - 1),
+        [] => "the plan does not compile".to_string(),
+    }
+}
+
+/// Anything that can go wrong between a plan's text and its payouts.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+impl Plan {
+    /// Parses and checks a plan; `file_name` names it in diagnostics.
+    pub fn compile(source: &str, file_name: &str) -> Result<Plan, CompileError> {
+        let fail = |diagnostics| CompileError {
+            file_name: file_name.to_string(),
+            source_text: source.to_string(),
+            diagnostics,
+        };
+        let ast = payplan_syntax::parse(source).map_err(|e| fail(vec![e.to_diagnostic()]))?;
+        match payplan_check::check(&ast, source) {
+            Ok(checked) => Ok(Plan {
+                typed: Arc::new(checked.plan),
+                warnings: checked
+                    .warnings
+                    .iter()
+                    .map(ToDiagnostic::to_diagnostic)
+                    .collect(),
+            }),
+            Err(errors) => Err(fail(
+                errors.iter().map(ToDiagnostic::to_diagnostic).collect(),
+            )),
+        }
+    }
+
+    /// The plan's name, from its `plan` statement.
+    pub fn name(&self) -> &str {
+        &self.typed.name
+    }
+
+    /// The network columns the plan reads: pass it to the network loaders.
+    pub fn schema(&self) -> &Schema {
+        &self.typed.schema
+    }
+
+    /// What is legal but likely wrong in the plan.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The bonus names, in declaration order.
+    pub fn bonuses(&self) -> impl Iterator<Item = &str> {
+        self.typed.bonuses.iter().map(|b| b.name.as_str())
+    }
+
+    /// The checked form, for tools that look inside a plan.
+    pub fn typed(&self) -> &TypedPlan {
+        &self.typed
+    }
+
+    /// Reads a network CSV file with this plan's schema.
+    pub fn load_network(&self, path: &std::path::Path) -> Result<Network, NetworkError> {
+        Network::from_csv_path(path, self.schema())
+    }
+
+    /// Runs the plan on a network loaded with its schema.
+    pub fn run(&self, network: &Network) -> Result<Outcome, EvalError> {
+        let eval = payplan_eval::evaluate(&self.typed, network)?;
+        let settlement = payplan_eval::settle(&self.typed, network, &eval)?;
+        Ok(outcome::build(&self.typed, network, &eval, &settlement))
+    }
+}

@@ -1,0 +1,332 @@
+//! Dependency order: which nodes read which, through which relation, and the
+//! passes that evaluate them. Cycles are allowed only where they run through
+//! the sponsor tree in one direction (a rank that reads its downline's ranks).
+
+use payplan_syntax::Span;
+
+use crate::error::{CheckError, CycleKind};
+use crate::typed::{Direction, Node, NodeId, NodeKind, Stage, TExpr, TRelation};
+
+/// How a node reads another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    /// At the same member.
+    Local,
+    /// At members strictly below, in the sponsor tree.
+    Down,
+    /// At members strictly above, in the sponsor tree.
+    Up,
+    /// At members of a placement subtree, or at every member (a total).
+    Other,
+}
+
+fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
+    let mut out = vec![Vec::new(); nodes.len()];
+    for (id, node) in nodes.iter().enumerate() {
+        let add = |t: &TExpr, kind: Edge, out: &mut Vec<(NodeId, Edge)>| {
+            t.for_each_slot(&mut |n| {
+                let global = nodes.get(n).is_some_and(|x| x.global);
+                out.push((
+                    n,
+                    if global && kind != Edge::Other {
+                        Edge::Local
+                    } else {
+                        kind
+                    },
+                ));
+            });
+        };
+        let Some(list) = out.get_mut(id) else {
+            continue;
+        };
+        match &node.kind {
+            NodeKind::Input { .. } => {}
+            NodeKind::Expr(t) => add(t, Edge::Local, list),
+            NodeKind::Rank { requirements } => {
+                requirements.iter().for_each(|t| add(t, Edge::Local, list))
+            }
+            NodeKind::Bonus {
+                qualification,
+                amount,
+                cap,
+            } => {
+                qualification
+                    .iter()
+                    .chain(cap.iter())
+                    .for_each(|t| add(t, Edge::Local, list));
+                add(amount, Edge::Local, list);
+            }
+            NodeKind::Total { value } => add(value, Edge::Other, list),
+            NodeKind::Differential { value, percent, .. } => {
+                for t in [value, percent] {
+                    add(t, Edge::Local, list);
+                    add(t, Edge::Down, list);
+                }
+            }
+            NodeKind::Aggregate(agg) => {
+                let element = match &agg.relation {
+                    TRelation::Children | TRelation::Downline => vec![Edge::Down],
+                    TRelation::Group => vec![Edge::Local, Edge::Down],
+                    TRelation::Upline => vec![Edge::Up],
+                    TRelation::Placement(_) => vec![Edge::Other],
+                    TRelation::Levels {
+                        to, compressed_by, ..
+                    } => {
+                        add(to, Edge::Local, list);
+                        if let Some(c) = compressed_by {
+                            add(c, Edge::Down, list);
+                        }
+                        vec![Edge::Down]
+                    }
+                    TRelation::Generations { to, counting, .. } => {
+                        add(to, Edge::Local, list);
+                        add(counting, Edge::Down, list);
+                        vec![Edge::Down]
+                    }
+                };
+                for kind in element {
+                    add(&agg.value, kind, list);
+                    if let Some(f) = &agg.filter {
+                        add(f, kind, list);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Strongly connected components, iteratively (Tarjan's algorithm with an
+/// explicit stack), in reverse topological order: a component comes after
+/// every component it reads.
+fn components(graph: &[Vec<(NodeId, Edge)>]) -> Vec<Vec<NodeId>> {
+    let n = graph.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut next = 0usize;
+    let mut out = Vec::new();
+    for root in 0..n {
+        if index.get(root).copied() != Some(usize::MAX) {
+            continue;
+        }
+        // (node, position in its edge list)
+        let mut call: Vec<(NodeId, usize)> = vec![(root, 0)];
+        while let Some(&mut (v, ref mut pos)) = call.last_mut() {
+            if *pos == 0 && index.get(v).copied() == Some(usize::MAX) {
+                set(&mut index, v, next);
+                set(&mut low, v, next);
+                next += 1;
+                stack.push(v);
+                set(&mut on_stack, v, true);
+            }
+            let succ = graph.get(v).and_then(|e| e.get(*pos)).map(|(w, _)| *w);
+            if let Some(w) = succ {
+                *pos += 1;
+                if index.get(w).copied() == Some(usize::MAX) {
+                    call.push((w, 0));
+                } else if on_stack.get(w).copied().unwrap_or(false) {
+                    let m = low
+                        .get(v)
+                        .copied()
+                        .unwrap_or(0)
+                        .min(index.get(w).copied().unwrap_or(0));
+                    set(&mut low, v, m);
+                }
+                continue;
+            }
+            call.pop();
+            if let Some(&(parent, _)) = call.last() {
+                let m = low
+                    .get(parent)
+                    .copied()
+                    .unwrap_or(0)
+                    .min(low.get(v).copied().unwrap_or(0));
+                set(&mut low, parent, m);
+            }
+            if low.get(v) == index.get(v) {
+                let mut comp = Vec::new();
+                while let Some(w) = stack.pop() {
+                    set(&mut on_stack, w, false);
+                    comp.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                comp.sort_unstable();
+                out.push(comp);
+            }
+        }
+    }
+    out
+}
+
+fn set<T>(v: &mut [T], i: usize, x: T) {
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
+    }
+}
+
+/// Orders the nodes into stages, or explains the cycle that prevents it.
+pub fn schedule(nodes: &[Node]) -> Result<Vec<Stage>, CheckError> {
+    let graph = edges(nodes);
+    let mut stages = Vec::new();
+    // Tarjan emits a component after all components it reaches: the order
+    // of evaluation.
+    for comp in components(&graph) {
+        let members = |n: NodeId| comp.binary_search(&n).is_ok();
+        let inner: Vec<(NodeId, NodeId, Edge)> = comp
+            .iter()
+            .flat_map(|&v| {
+                graph
+                    .get(v)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(w, _)| members(*w))
+                    .map(move |&(w, e)| (v, w, e))
+            })
+            .collect();
+        let [single] = comp.as_slice() else {
+            stages.push(recursive_stage(nodes, &comp, &inner)?);
+            continue;
+        };
+        if inner.is_empty() {
+            stages.push(Stage::Single(*single));
+        } else {
+            stages.push(recursive_stage(nodes, &comp, &inner)?);
+        }
+    }
+    Ok(stages)
+}
+
+fn recursive_stage(
+    nodes: &[Node],
+    comp: &[NodeId],
+    inner: &[(NodeId, NodeId, Edge)],
+) -> Result<Stage, CheckError> {
+    let has = |k: Edge| inner.iter().any(|(_, _, e)| *e == k);
+    let cycle_error = |kind: CycleKind, wanted: &dyn Fn(Edge) -> bool| {
+        let path = find_cycle(comp, inner, wanted);
+        let first = path
+            .first()
+            .copied()
+            .unwrap_or(comp.first().copied().unwrap_or(0));
+        let name_of = |n: NodeId| {
+            nodes.get(n).map_or((String::new(), Span::default()), |x| {
+                (x.label.clone(), x.span)
+            })
+        };
+        let (name, span) = name_of(named(nodes, &path).unwrap_or(first));
+        let mut labelled: Vec<(String, Span)> = path.iter().map(|&n| name_of(n)).collect();
+        if let Some(head) = labelled.first().cloned() {
+            labelled.push(head);
+        }
+        CheckError::Cycle {
+            name,
+            span,
+            path: labelled,
+            kind,
+        }
+    };
+    if has(Edge::Other) {
+        return Err(cycle_error(CycleKind::Global, &|_| true));
+    }
+    if has(Edge::Up) && has(Edge::Down) {
+        return Err(cycle_error(CycleKind::UpAndDown, &|_| true));
+    }
+    // The local edges must be acyclic: order them topologically (Kahn).
+    let local: Vec<(NodeId, NodeId)> = inner
+        .iter()
+        .filter(|(_, _, e)| *e == Edge::Local)
+        .map(|&(v, w, _)| (v, w))
+        .collect();
+    let mut pending: Vec<usize> = comp
+        .iter()
+        .map(|&v| local.iter().filter(|(a, _)| *a == v).count())
+        .collect();
+    let pos = |n: NodeId| comp.binary_search(&n).ok();
+    let mut ready: Vec<NodeId> = comp
+        .iter()
+        .copied()
+        .filter(|&v| pos(v).and_then(|i| pending.get(i)) == Some(&0))
+        .collect();
+    let mut order = Vec::new();
+    while let Some(w) = ready.pop() {
+        order.push(w);
+        for &(v, _) in local.iter().filter(|(_, x)| *x == w) {
+            if let Some(p) = pos(v).and_then(|i| pending.get_mut(i)) {
+                *p -= 1;
+                if *p == 0 {
+                    ready.push(v);
+                }
+            }
+        }
+    }
+    if order.len() != comp.len() {
+        return Err(cycle_error(CycleKind::Local, &|e| e == Edge::Local));
+    }
+    let direction = if has(Edge::Up) {
+        Direction::TopDown
+    } else {
+        Direction::BottomUp
+    };
+    Ok(Stage::Recursive {
+        direction,
+        nodes: order,
+    })
+}
+
+/// A named node on the cycle (a definition rather than an unnamed part).
+fn named(nodes: &[Node], path: &[NodeId]) -> Option<NodeId> {
+    path.iter().copied().find(|&n| {
+        nodes.get(n).is_some_and(|x| {
+            matches!(
+                x.kind,
+                NodeKind::Expr(_) | NodeKind::Rank { .. } | NodeKind::Bonus { .. }
+            )
+        })
+    })
+}
+
+/// A cycle inside the component over the edges `wanted` admits, as a list
+/// of nodes (breadth-first from each node back to itself).
+fn find_cycle(
+    comp: &[NodeId],
+    inner: &[(NodeId, NodeId, Edge)],
+    wanted: &dyn Fn(Edge) -> bool,
+) -> Vec<NodeId> {
+    for &start in comp {
+        let mut parent: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut seen = vec![start];
+        while let Some(v) = queue.pop_front() {
+            for &(a, w, e) in inner {
+                if a != v || !wanted(e) {
+                    continue;
+                }
+                if w == start {
+                    let mut path = vec![v];
+                    let mut cur = v;
+                    while cur != start {
+                        match parent.iter().find(|(c, _)| *c == cur) {
+                            Some(&(_, p)) => {
+                                path.push(p);
+                                cur = p;
+                            }
+                            None => break,
+                        }
+                    }
+                    path.reverse();
+                    return path;
+                }
+                if !seen.contains(&w) {
+                    seen.push(w);
+                    parent.push((w, v));
+                    queue.push_back(w);
+                }
+            }
+        }
+    }
+    comp.to_vec()
+}

@@ -1,0 +1,346 @@
+//! The typed plan: what the evaluator runs. Names are resolved to node slots,
+//! every aggregate is its own node, and the nodes come with a schedule of
+//! passes worked out from their dependencies.
+
+use payplan_network::{Schema, Side};
+use payplan_syntax::Span;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// Index of a node in [`TypedPlan::nodes`].
+pub type NodeId = usize;
+
+/// The types of the plan language, with their units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ty {
+    /// Points of sales volume (`pv`).
+    Volume,
+    Money,
+    /// A fraction written with `%`.
+    Percent,
+    /// A number of members (from `count`).
+    Count,
+    /// A number without unit: a literal before context gives it one, or a ratio.
+    Number,
+    Rank,
+    Bool,
+}
+
+impl Ty {
+    /// The type's name as a plan author reads it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ty::Volume => "volume",
+            Ty::Money => "money",
+            Ty::Percent => "percent",
+            Ty::Count => "count",
+            Ty::Number => "number",
+            Ty::Rank => "rank",
+            Ty::Bool => "true/false",
+        }
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            Ty::Volume | Ty::Money | Ty::Percent | Ty::Count | Ty::Number
+        )
+    }
+}
+
+/// A value of one member (or of the whole network, for totals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Val {
+    Dec(Decimal),
+    Bool(bool),
+    /// 0 is "no rank"; rank `i` of [`TypedPlan::ranks`] is `i + 1`.
+    Rank(u16),
+}
+
+/// Rounding of final amounts, as the plan's header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rounding {
+    pub places: u32,
+    pub mode: RoundingMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    HalfEven,
+    HalfUp,
+    HalfDown,
+    Down,
+    Up,
+}
+
+impl RoundingMode {
+    pub const NAMES: [&'static str; 5] = ["half_even", "half_up", "half_down", "down", "up"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "half_even" => RoundingMode::HalfEven,
+            "half_up" => RoundingMode::HalfUp,
+            "half_down" => RoundingMode::HalfDown,
+            "down" => RoundingMode::Down,
+            "up" => RoundingMode::Up,
+            _ => return None,
+        })
+    }
+
+    /// The same rule in rust_decimal's terms (symmetric for negative amounts).
+    pub fn strategy(self) -> RoundingStrategy {
+        match self {
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
+            RoundingMode::Down => RoundingStrategy::ToZero,
+            RoundingMode::Up => RoundingStrategy::AwayFromZero,
+        }
+    }
+}
+
+impl Rounding {
+    pub fn apply(self, value: Decimal) -> Decimal {
+        value.round_dp_with_strategy(self.places, self.mode.strategy())
+    }
+}
+
+/// A checked plan, ready to run on any network with its schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypedPlan {
+    pub name: String,
+    pub currency: String,
+    pub rounding: Rounding,
+    /// The network columns this plan reads.
+    pub schema: Schema,
+    /// Rank names, ascending.
+    pub ranks: Vec<String>,
+    pub nodes: Vec<Node>,
+    /// The passes, in order; every node appears in exactly one stage.
+    pub stages: Vec<Stage>,
+    pub bonuses: Vec<BonusSpec>,
+    /// The global payout limit: a node whose value is the same for every member.
+    pub limit: Option<NodeId>,
+    pub exports: Vec<ExportSpec>,
+}
+
+/// One value per member (or one per network, when `global`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The name the plan gives it, or its source text for an unnamed part.
+    pub label: String,
+    pub span: Span,
+    pub ty: Ty,
+    pub kind: NodeKind,
+    /// A network-wide value (a total), computed once.
+    pub global: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum NodeKind {
+    /// The schema column with this index.
+    Input {
+        column: usize,
+    },
+    /// An expression over the member's own values.
+    Expr(TExpr),
+    Aggregate(Box<AggNode>),
+    /// The highest rank whose requirement holds: `requirements[i]` is rank `i + 1`'s.
+    Rank {
+        requirements: Vec<TExpr>,
+    },
+    /// The breakaway differential: `percent` must take its values from `buckets`.
+    Differential {
+        value: TExpr,
+        percent: TExpr,
+        buckets: Vec<Decimal>,
+    },
+    /// The sum of `value` over every member of the network.
+    Total {
+        value: TExpr,
+    },
+    /// A bonus amount after its per-member cap; zero where `qualification` fails.
+    Bonus {
+        qualification: Option<TExpr>,
+        amount: TExpr,
+        cap: Option<TExpr>,
+    },
+}
+
+/// An aggregate over the members related to the current one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggNode {
+    pub op: AggOp,
+    /// Evaluated at each related member (for `count`, the constant 1).
+    pub value: TExpr,
+    pub filter: Option<TExpr>,
+    pub relation: TRelation,
+    /// One rate per level, for `sum(... over levels a..b at r1, r2, ...)`.
+    pub rates: Option<Vec<Decimal>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AggOp {
+    Sum,
+    Count,
+    Min,
+    Max,
+    Any,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TRelation {
+    Children,
+    Downline,
+    /// The member and its downline.
+    Group,
+    /// The member's sponsors up to the root.
+    Upline,
+    /// The placement subtree on one side.
+    Placement(Side),
+    /// Levels `from..=to(member)` of the downline, at most `max`; compressed
+    /// levels skip the members in between where `compressed_by` is false.
+    Levels {
+        from: usize,
+        max: usize,
+        to: TExpr,
+        compressed_by: Option<TExpr>,
+    },
+    /// Generation `g` of the downline holds the members with `g` members
+    /// satisfying `counting` on the path from them up to (not including) the member.
+    Generations {
+        from: usize,
+        max: usize,
+        to: TExpr,
+        counting: TExpr,
+    },
+}
+
+/// An expression over slots of the member it is evaluated at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TExpr {
+    Const(Val),
+    Slot(NodeId),
+    Not(Box<TExpr>),
+    Neg(Box<TExpr>),
+    Binary(BinOp, Box<TExpr>, Box<TExpr>),
+    If(Box<TExpr>, Box<TExpr>, Box<TExpr>),
+    /// `entries[r]` for the member's rank `r` (0 = no rank).
+    RankTable {
+        rank: NodeId,
+        entries: Vec<TExpr>,
+    },
+    /// True where the member lies in the aggregating member's placement subtree on `Side`.
+    Within(Side),
+    /// `a / b`, or zero where `b` is zero (a pool nobody qualifies for).
+    ShareOf(Box<TExpr>, Box<TExpr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+}
+
+/// A group of nodes evaluated in one pass over the members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    /// One node, computed once all it reads is known.
+    Single(NodeId),
+    /// Nodes that read each other at other members: evaluated member by
+    /// member, in the order `nodes`, in `direction` over the sponsor tree.
+    Recursive {
+        direction: Direction,
+        nodes: Vec<NodeId>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Descendants before their sponsor.
+    BottomUp,
+    /// Sponsors before their descendants.
+    TopDown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BonusSpec {
+    pub name: String,
+    pub span: Span,
+    /// The [`NodeKind::Bonus`] node: the amount after the per-member cap.
+    pub node: NodeId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportSpec {
+    pub name: String,
+    pub node: NodeId,
+    pub ty: Ty,
+}
+
+impl TExpr {
+    /// Calls `f` on every slot the expression reads.
+    pub fn for_each_slot(&self, f: &mut impl FnMut(NodeId)) {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                TExpr::Const(_) | TExpr::Within(_) => {}
+                TExpr::Slot(n) => f(*n),
+                TExpr::Not(a) | TExpr::Neg(a) => stack.push(a),
+                TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                TExpr::If(c, a, b) => {
+                    stack.push(c);
+                    stack.push(a);
+                    stack.push(b);
+                }
+                TExpr::RankTable { rank, entries } => {
+                    f(*rank);
+                    stack.extend(entries.iter());
+                }
+            }
+        }
+    }
+
+    /// True when the expression uses `within`, which needs the aggregating member.
+    pub fn uses_within(&self) -> bool {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                TExpr::Within(_) => return true,
+                TExpr::Const(_) | TExpr::Slot(_) => {}
+                TExpr::Not(a) | TExpr::Neg(a) => stack.push(a),
+                TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                TExpr::If(c, a, b) => {
+                    stack.push(c);
+                    stack.push(a);
+                    stack.push(b);
+                }
+                TExpr::RankTable { entries, .. } => stack.extend(entries.iter()),
+            }
+        }
+        false
+    }
+}
