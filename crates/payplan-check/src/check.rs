@@ -24,18 +24,12 @@ pub struct Checked {
 pub fn check(ast: &PlanAst, source: &str) -> Result<Checked, Vec<CheckError>> {
     let mut cx = Checker::new(ast, source);
     cx.declare();
-    // Types of definitions may depend on later definitions: lower until the
-    // types settle (each pass resolves at least one more level of forward
-    // references), then once more for real.
-    let mut passes = 0;
-    loop {
-        let before = cx.def_types.clone();
-        cx.lower_all(true);
-        passes += 1;
-        if cx.def_types == before || passes > cx.lets.len() + 2 {
-            break;
-        }
-    }
+    // A definition's type depends on the definitions it reads: lower them in
+    // dependency order (a second pass settles those on cycles), then once
+    // more for real.
+    cx.let_order = cx.dependency_order();
+    cx.lower_all(true);
+    cx.lower_all(true);
     cx.errors.clear();
     cx.lower_all(false);
     cx.warn();
@@ -84,6 +78,8 @@ struct Checker<'a> {
     used: Vec<bool>,
     limit_node: Option<NodeId>,
     export_nodes: Vec<(String, NodeId, Ty)>,
+    /// The order to lower `let`s in: each after the ones it reads.
+    let_order: Vec<usize>,
 }
 
 /// Where an expression is evaluated.
@@ -119,6 +115,55 @@ const RELATIONS: &[&str] = &[
     "generations",
 ];
 const TYPES: &[&str] = &["volume", "money", "percent", "count", "bool"];
+
+/// Calls `f` on each direct sub-expression of `e`.
+fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    match &e.kind {
+        ExprKind::Unary(_, a) => f(a),
+        ExprKind::Binary(_, a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            f(condition);
+            f(then);
+            f(otherwise);
+        }
+        ExprKind::RankTable(entries) => entries.iter().for_each(|(_, v)| f(v)),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| f(a)),
+        ExprKind::Aggregate(a) => {
+            a.value.iter().for_each(|v| f(v));
+            a.filter.iter().for_each(|v| f(v));
+            a.rates.iter().flatten().for_each(|v| f(v));
+            match &a.relation.kind {
+                RelationKind::Named(_) => {}
+                RelationKind::Levels {
+                    from,
+                    to,
+                    compressed_by,
+                } => {
+                    f(from);
+                    f(to);
+                    compressed_by.iter().for_each(|c| f(c));
+                }
+                RelationKind::Generations { from, to, counting } => {
+                    f(from);
+                    f(to);
+                    f(counting);
+                }
+            }
+        }
+        ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Name(_)
+        | ExprKind::Within(_) => {}
+    }
+}
 
 fn suggest<'s>(name: &str, candidates: impl IntoIterator<Item = &'s str>) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
@@ -156,6 +201,7 @@ impl<'a> Checker<'a> {
             used: Vec::new(),
             limit_node: None,
             export_nodes: Vec::new(),
+            let_order: Vec::new(),
         }
     }
 
@@ -395,6 +441,57 @@ impl<'a> Checker<'a> {
         self.bind(&decl.name, Binding::Input(i));
     }
 
+    /// The `let`s in an order where each comes after the `let`s it names
+    /// (Kahn's algorithm; those on cycles follow in declaration order).
+    fn dependency_order(&self) -> Vec<usize> {
+        let n = self.lets.len();
+        let mut reads: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, (_, expr)) in self.lets.iter().enumerate() {
+            let mut stack: Vec<&Expr> = vec![expr];
+            while let Some(e) = stack.pop() {
+                for_each_child(e, &mut |c| stack.push(c));
+                if let ExprKind::Name(id) = &e.kind {
+                    if let Some((Binding::Let(j), _)) = self.names.get(&id.name) {
+                        if let Some(r) = reads.get_mut(i) {
+                            r.push(*j);
+                        }
+                    }
+                }
+            }
+        }
+        let mut pending: Vec<usize> = reads.iter().map(Vec::len).collect();
+        let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, r) in reads.iter().enumerate() {
+            for &j in r {
+                if let Some(x) = readers.get_mut(j) {
+                    x.push(i);
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..n)
+            .rev()
+            .filter(|&i| pending.get(i) == Some(&0))
+            .collect();
+        let mut order = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
+        while let Some(j) = ready.pop() {
+            order.push(j);
+            if let Some(p) = placed.get_mut(j) {
+                *p = true;
+            }
+            for &i in readers.get(j).into_iter().flatten() {
+                if let Some(p) = pending.get_mut(i) {
+                    *p -= 1;
+                    if *p == 0 {
+                        ready.push(i);
+                    }
+                }
+            }
+        }
+        order.extend((0..n).filter(|&i| !placed.get(i).copied().unwrap_or(true)));
+        order
+    }
+
     fn let_node(&self, i: usize) -> NodeId {
         self.inputs.len() + i
     }
@@ -453,8 +550,10 @@ impl<'a> Checker<'a> {
         }
         self.fixed_nodes = self.nodes.len();
 
-        for i in 0..self.lets.len() {
-            let (_, expr) = self.lets[i];
+        for i in self.let_order.clone() {
+            let Some(&(_, expr)) = self.lets.get(i) else {
+                continue;
+            };
             let (t, ty) = self.lower(expr, Ctx::default());
             let id = self.let_node(i);
             let global = self.is_global(&t);

@@ -16,6 +16,8 @@ pub enum SyntaxError {
     BadNumber { span: Span, text: String },
     #[error("expression nested too deeply")]
     TooDeep { span: Span, limit: usize },
+    #[error("statement too long")]
+    TooLong { span: Span, limit: usize },
     #[error("plan too complex to parse: {detail}")]
     TooComplex { span: Span, detail: String },
     /// The parse tree did not have the shape the grammar promises.
@@ -29,6 +31,7 @@ impl SyntaxError {
             SyntaxError::Unexpected { span, .. }
             | SyntaxError::BadNumber { span, .. }
             | SyntaxError::TooDeep { span, .. }
+            | SyntaxError::TooLong { span, .. }
             | SyntaxError::TooComplex { span, .. }
             | SyntaxError::Internal { span } => *span,
         }
@@ -42,6 +45,9 @@ impl SyntaxError {
             }
             SyntaxError::TooDeep { limit, .. } => Some(format!(
                 "brackets and `if`s nest at most {limit} deep in one statement; name a part with `let` and use the name"
+            )),
+            SyntaxError::TooLong { limit, .. } => Some(format!(
+                "a statement may chain at most {limit} operators; name parts with `let` and use the names"
             )),
             SyntaxError::TooComplex { .. } => Some("split the plan's expressions into smaller `let`s".to_string()),
             SyntaxError::Internal { .. } => Some("please report this plan to the payplan developers".to_string()),

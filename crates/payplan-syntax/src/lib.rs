@@ -7,5 +7,5 @@ mod parser;
 mod span;
 
 pub use error::SyntaxError;
-pub use parser::{parse, MAX_NESTING};
+pub use parser::{parse, MAX_NESTING, MAX_OPERATORS};
 pub use span::{Diagnostic, Ident, Severity, Span, ToDiagnostic};

@@ -20,6 +20,9 @@ struct PlanParser;
 /// refused before pest sees it, so that no stage recurses without bound.
 pub const MAX_NESTING: usize = 48;
 
+/// How many operators (and list commas) one statement may chain.
+pub const MAX_OPERATORS: usize = 400;
+
 /// Upper bound on pest's rule calls, against pathological backtracking.
 const CALL_LIMIT: usize = 50_000_000;
 
@@ -472,14 +475,23 @@ fn bound(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     }
 }
 
-/// Refuses brackets and `if`s nested deeper than [`MAX_NESTING`].
+/// Refuses statements whose expressions would nest deeper than
+/// [`MAX_NESTING`] (brackets, `if`s and runs of `not`/`-`) or chain more than
+/// [`MAX_OPERATORS`] operators, before pest sees them: no later stage then
+/// recurses without bound.
 fn check_nesting(source: &str) -> Result<(), SyntaxError> {
     let mut depth: usize = 0;
     let mut ifs: usize = 0;
+    let mut prefix_run: usize = 0;
+    let mut operators: usize = 0;
     let mut in_comment = false;
     let mut in_string = false;
     let bytes = source.as_bytes();
     let mut word_start: Option<usize> = None;
+    let too_deep = |start: usize, end: usize| SyntaxError::TooDeep {
+        span: Span::new(start, end),
+        limit: MAX_NESTING,
+    };
     for (i, &b) in bytes.iter().enumerate() {
         if in_comment {
             in_comment = b != b'\n';
@@ -497,16 +509,25 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
         if let Some(start) = word_start.take() {
             let word = source.get(start..i).unwrap_or("");
             match word {
-                "if" => ifs += 1,
-                // A new statement resets the count of `if`s.
-                "let" | "rank" | "bonus" | "export" | "limit" | "input" | "plan" => ifs = 0,
-                _ => {}
+                "if" => {
+                    ifs += 1;
+                    prefix_run = 0;
+                }
+                "not" => prefix_run += 1,
+                "and" | "or" | "of" => {
+                    operators += 1;
+                    prefix_run = 0;
+                }
+                // A new statement starts the counts again.
+                "let" | "rank" | "bonus" | "export" | "limit" | "input" | "plan" => {
+                    ifs = 0;
+                    operators = 0;
+                    prefix_run = 0;
+                }
+                _ => prefix_run = 0,
             }
-            if depth + ifs > MAX_NESTING {
-                return Err(SyntaxError::TooDeep {
-                    span: Span::new(start, i),
-                    limit: MAX_NESTING,
-                });
+            if depth + ifs + prefix_run > MAX_NESTING {
+                return Err(too_deep(start, i));
             }
         }
         match b {
@@ -514,15 +535,27 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
             b'"' => in_string = true,
             b'(' | b'{' => {
                 depth += 1;
-                if depth + ifs > MAX_NESTING {
-                    return Err(SyntaxError::TooDeep {
-                        span: Span::new(i, i + 1),
-                        limit: MAX_NESTING,
-                    });
-                }
+                prefix_run = 0;
             }
             b')' | b'}' => depth = depth.saturating_sub(1),
+            b'-' => {
+                prefix_run += 1;
+                operators += 1;
+            }
+            b'+' | b'*' | b'/' | b'<' | b'>' | b'=' | b',' => {
+                operators += 1;
+                prefix_run = 0;
+            }
             _ => {}
+        }
+        if depth + ifs + prefix_run > MAX_NESTING {
+            return Err(too_deep(i, i + 1));
+        }
+        if operators > MAX_OPERATORS {
+            return Err(SyntaxError::TooLong {
+                span: Span::new(i, i + 1),
+                limit: MAX_OPERATORS,
+            });
         }
     }
     Ok(())
