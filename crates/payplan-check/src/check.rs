@@ -134,11 +134,11 @@ fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
             f(otherwise);
         }
         ExprKind::RankTable(entries) => entries.iter().for_each(|(_, v)| f(v)),
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| f(a)),
+        ExprKind::Call { args, .. } => args.iter().for_each(&mut *f),
         ExprKind::Aggregate(a) => {
-            a.value.iter().for_each(|v| f(v));
-            a.filter.iter().for_each(|v| f(v));
-            a.rates.iter().flatten().for_each(|v| f(v));
+            a.value.iter().for_each(&mut *f);
+            a.filter.iter().for_each(&mut *f);
+            a.rates.iter().flatten().for_each(&mut *f);
             match &a.relation.kind {
                 RelationKind::Named(_) => {}
                 RelationKind::Levels {
@@ -570,8 +570,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let mut requirements = Vec::new();
-        for i in 0..self.ranks.len() {
-            let (_, expr) = self.ranks[i];
+        for (_, expr) in self.ranks.clone() {
             let (t, ty) = self.lower(expr, Ctx::default());
             self.expect_ty(ty, Ty::Bool, expr.span, "a rank's requirement");
             requirements.push(t);
@@ -581,8 +580,7 @@ impl<'a> Checker<'a> {
                 node.kind = NodeKind::Rank { requirements };
             }
         }
-        for i in 0..self.bonuses.len() {
-            let b = self.bonuses[i];
+        for (i, b) in self.bonuses.clone().into_iter().enumerate() {
             let qualification = b.qualification.as_ref().map(|q| {
                 let (t, ty) = self.lower(q, Ctx::default());
                 self.expect_ty(ty, Ty::Bool, q.span, "a qualification");
@@ -629,8 +627,7 @@ impl<'a> Checker<'a> {
             self.limit_node = Some(self.lift(t, Ty::Money, expr.span, "limit"));
         }
         self.export_nodes.clear();
-        for i in 0..self.exports.len() {
-            let e = self.exports[i];
+        for e in self.exports.clone() {
             let (t, ty) = match &e.expr {
                 Some(expr) => self.lower(expr, Ctx::default()),
                 None => self.lower(
@@ -1446,9 +1443,10 @@ impl<'a> Checker<'a> {
                 self.errors.push(CheckError::Invalid {
                     message: format!("the last {what} must have a known maximum"),
                     span: to.span,
-                    help: Some(format!(
-                        "write a number, or a `by rank {{ bronze: 2, silver: 4 }}` table of numbers, or the name of one"
-                    )),
+                    help: Some(
+                        "write a number, or a `by rank { bronze: 2, silver: 4 }` table of numbers, or the name of one"
+                            .to_string(),
+                    ),
                 });
                 from_value
             }

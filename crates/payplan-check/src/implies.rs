@@ -29,7 +29,7 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
     out
 }
 
-fn text<'s>(e: &Expr, source: &'s str) -> String {
+fn text(e: &Expr, source: &str) -> String {
     source
         .get(e.span.start..e.span.end)
         .unwrap_or("")

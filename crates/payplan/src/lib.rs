@@ -22,6 +22,11 @@
 
 mod outcome;
 
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 use std::sync::Arc;
 
 pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Totals};

@@ -1,0 +1,155 @@
+//! Exact parsing of decimal cells (`-?[0-9]+(\.[0-9]+)?`).
+
+use rust_decimal::Decimal;
+
+/// Why a decimal cell was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecimalError {
+    /// Not of the form `-?[0-9]+(\.[0-9]+)?`.
+    Malformed,
+    /// Well-formed, but more digits than a [`Decimal`] holds exactly.
+    OutOfRange,
+}
+
+/// Parses `-?[0-9]+(\.[0-9]+)?` exactly; never rounds, never panics.
+///
+/// Trailing zeros of the fraction are kept (`1.50` has scale 2) unless they
+/// do not fit, in which case they are dropped, as they do not change the value.
+pub(crate) fn parse_decimal(text: &[u8]) -> Result<Decimal, DecimalError> {
+    let (negative, rest) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (int, frac) = match rest.iter().position(|&b| b == b'.') {
+        Some(dot) => {
+            let (int, frac) = rest.split_at(dot);
+            (int, frac.get(1..).unwrap_or_default())
+        }
+        None => (rest, &[][..]),
+    };
+    let has_dot = int.len() != rest.len();
+    if int.is_empty()
+        || (has_dot && frac.is_empty())
+        || !int.iter().all(u8::is_ascii_digit)
+        || !frac.iter().all(u8::is_ascii_digit)
+    {
+        return Err(DecimalError::Malformed);
+    }
+    let int = strip_leading_zeros(int);
+    match assemble(negative, int, frac) {
+        Some(value) => Ok(value),
+        None => {
+            let trimmed = strip_trailing_zeros(frac);
+            if trimmed.len() == frac.len() {
+                return Err(DecimalError::OutOfRange);
+            }
+            assemble(negative, int, trimmed).ok_or(DecimalError::OutOfRange)
+        }
+    }
+}
+
+fn strip_leading_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&b| b == b'0').count();
+    digits.get(zeros..).unwrap_or_default()
+}
+
+fn strip_trailing_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().rev().take_while(|&&b| b == b'0').count();
+    digits.get(..digits.len() - zeros).unwrap_or_default()
+}
+
+/// The decimal with mantissa `int frac` and scale `frac.len()`, if it fits.
+fn assemble(negative: bool, int: &[u8], frac: &[u8]) -> Option<Decimal> {
+    let scale = u32::try_from(frac.len()).ok()?;
+    let mut mantissa: i128 = 0;
+    for &digit in int.iter().chain(frac) {
+        mantissa = mantissa
+            .checked_mul(10)?
+            .checked_add(i128::from(digit - b'0'))?;
+    }
+    if negative {
+        mantissa = -mantissa;
+    }
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
+    use super::*;
+    use std::str::FromStr;
+
+    fn ok(text: &str) -> Decimal {
+        parse_decimal(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn accepts_the_grammar() {
+        assert_eq!(ok("12"), Decimal::from(12));
+        assert_eq!(ok("12.5").to_string(), "12.5");
+        assert_eq!(ok("-3.25").to_string(), "-3.25");
+        assert_eq!(ok("0.0001").to_string(), "0.0001");
+        assert_eq!(ok("100.00").to_string(), "100.00");
+        assert_eq!(ok("007").to_string(), "7");
+        assert_eq!(ok("-0"), Decimal::ZERO);
+        assert_eq!(
+            ok("79228162514264337593543950335"),
+            Decimal::from_str("79228162514264337593543950335").unwrap()
+        );
+        assert_eq!(
+            ok("0.0000000000000000000000000001").to_string(),
+            "0.0000000000000000000000000001"
+        );
+        // Trailing zeros beyond what fits are dropped, the value is kept.
+        assert_eq!(
+            ok("1.000000000000000000000000000000000000000000"),
+            Decimal::ONE
+        );
+        assert_eq!(
+            ok("0000000000000000000000000000000000000000001.5").to_string(),
+            "1.5"
+        );
+    }
+
+    #[test]
+    fn refuses_other_spellings() {
+        for text in [
+            "", "-", "1,5", "1e3", "+5", ".5", "5.", "-.5", " 5", "5 ", "abc", "1.2.3", "--1", "٣",
+            "1_000", "0x10", "NaN", "inf", "1.5-",
+        ] {
+            assert_eq!(
+                parse_decimal(text.as_bytes()),
+                Err(DecimalError::Malformed),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_too_many_digits_without_panic() {
+        for text in [
+            "79228162514264337593543950336",
+            "-79228162514264337593543950336",
+            "99999999999999999999999999999999999999999999999999999999",
+            "0.00000000000000000000000000001",
+            "1.00000000000000000000000000001",
+        ] {
+            assert_eq!(
+                parse_decimal(text.as_bytes()),
+                Err(DecimalError::OutOfRange),
+                "{text:?}"
+            );
+        }
+        let long = "9".repeat(100_000);
+        assert_eq!(
+            parse_decimal(long.as_bytes()),
+            Err(DecimalError::OutOfRange)
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! Errors of loading and building a network, with messages for people.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+
+use crate::{ColumnKind, Side};
+
+/// Where a problem is: a line of a CSV file or an entry given to the builder.
+///
+/// Both are 1-based; the header of a CSV file is line 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A line of a CSV file (1-based; a multi-line row is named by its first line).
+    Line(u64),
+    /// The n-th call of [`crate::NetworkBuilder::add`] (1-based).
+    Entry(u64),
+}
+
+impl Location {
+    /// The line or entry number.
+    pub fn number(self) -> u64 {
+        match self {
+            Location::Line(n) | Location::Entry(n) => n,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Entry(n) => write!(f, "entry {n}"),
+        }
+    }
+}
+
+/// Why a network was refused: one variant per rule of the network file.
+///
+/// Messages start with the location (`line 5: ...` or `entry 5: ...`) where
+/// there is one, so that the line number stands as a separate number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// The file does not exist.
+    #[error("cannot open `{}`: no such file", path.display())]
+    FileNotFound { path: PathBuf },
+
+    /// The path names a directory or something else that is not a file.
+    #[error("cannot read `{}`: it is a directory, not a file", path.display())]
+    NotAFile { path: PathBuf },
+
+    /// Reading failed (permissions, device errors, ...).
+    #[error("{}cannot read {}: {reason}", at_prefix(*at), path_text(path.as_ref()))]
+    Io {
+        path: Option<PathBuf>,
+        at: Option<Location>,
+        reason: String,
+    },
+
+    /// The input has no header row.
+    #[error("line 1: the file is empty, but it needs a header row")]
+    EmptyInput,
+
+    /// The header names a column twice.
+    #[error("{at}: the header names column `{column}` twice")]
+    DuplicateColumn { at: Location, column: String },
+
+    /// A required column is missing from the header.
+    #[error("{at}: the header has no column `{column}`, which is required")]
+    MissingColumn { at: Location, column: String },
+
+    /// A row has a different number of fields than the header.
+    #[error("{at}: the row has {found} fields, but the header has {expected}")]
+    FieldCount {
+        at: Location,
+        expected: u64,
+        found: u64,
+    },
+
+    /// A cell that is read as text is not valid UTF-8.
+    #[error("{at}: column `{column}` is not valid UTF-8")]
+    NotUtf8 { at: Location, column: String },
+
+    /// The CSV data could not be parsed (other than a field count).
+    #[error("{at}: malformed CSV: {reason}")]
+    Csv { at: Location, reason: String },
+
+    /// More members than a [`crate::MemberIx`] can number.
+    #[error("{at}: too many members (at most {max})", max = crate::NONE - 1)]
+    TooManyMembers { at: Location },
+
+    /// A member with an empty id.
+    #[error("{at}: the member id is empty")]
+    EmptyId { at: Location },
+
+    /// An id used a second time (the later row is named).
+    #[error("{at}: duplicate id `{id}` (first used on {first})")]
+    DuplicateId {
+        at: Location,
+        id: String,
+        first: Location,
+    },
+
+    /// A sponsor that names no member.
+    #[error("{at}: sponsor `{sponsor}` of member `{id}` names no member")]
+    UnknownSponsor {
+        at: Location,
+        id: String,
+        sponsor: String,
+    },
+
+    /// A member who is its own sponsor.
+    #[error("{at}: member `{id}` is its own sponsor")]
+    SelfSponsor { at: Location, id: String },
+
+    /// A member on a cycle of sponsors; `cycle` starts at `id` and follows sponsors.
+    #[error("{at}: member `{id}` is on a sponsor cycle: {}", cycle_text(cycle))]
+    SponsorCycle {
+        at: Location,
+        id: String,
+        cycle: Vec<String>,
+    },
+
+    /// A decimal cell that is not `-?[0-9]+(\.[0-9]+)?`.
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not a decimal number")]
+    MalformedDecimal {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+    },
+
+    /// A well-formed decimal with more digits than fit.
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` has too many digits")]
+    DecimalOutOfRange {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+    },
+
+    /// A true/false cell other than `true`, `false` or empty.
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not `true` or `false`")]
+    MalformedBool {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+    },
+
+    /// An empty cell (or a missing value) in a column without a default.
+    #[error("{at}: member `{id}` has no value in column `{column}`, which is required")]
+    MissingValue {
+        at: Location,
+        id: String,
+        column: String,
+    },
+
+    /// A value below the column's minimum.
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is below the minimum `{min}`")]
+    BelowMinimum {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+        min: Decimal,
+    },
+
+    /// A builder value of the wrong kind for its column.
+    #[error("{at}: column `{column}` of member `{id}` takes {}", kind_text(*expected))]
+    WrongKind {
+        at: Location,
+        id: String,
+        column: String,
+        expected: ColumnKind,
+    },
+
+    /// A builder record with a different number of values than the schema has columns.
+    #[error("{at}: member `{id}` has {found} values, but the schema has {expected} columns")]
+    ValueCount {
+        at: Location,
+        id: String,
+        expected: usize,
+        found: usize,
+    },
+
+    /// A `leg` other than `L`, `R` or empty.
+    #[error("{at}: `{text}` in column `leg` of member `{id}` is not `L`, `R` or empty")]
+    MalformedLeg {
+        at: Location,
+        id: String,
+        text: String,
+    },
+
+    /// A `leg` with an empty `placement`.
+    #[error("{at}: member `{id}` has leg `{}` but no placement", leg.letter())]
+    LegWithoutPlacement { at: Location, id: String, leg: Side },
+
+    /// A `placement` with an empty `leg`.
+    #[error("{at}: member `{id}` is placed under `{placement}` but has no leg")]
+    PlacementWithoutLeg {
+        at: Location,
+        id: String,
+        placement: String,
+    },
+
+    /// A placement that names no member.
+    #[error("{at}: placement `{placement}` of member `{id}` names no member")]
+    UnknownPlacement {
+        at: Location,
+        id: String,
+        placement: String,
+    },
+
+    /// Two members on one side of a placement parent (the later row is named).
+    #[error(
+        "{at}: member `{id}` is placed on the {} of `{placement}`, where member `{other}` already is ({other_at})",
+        side_word(*side)
+    )]
+    SameSide {
+        at: Location,
+        id: String,
+        placement: String,
+        side: Side,
+        other: String,
+        other_at: Location,
+    },
+
+    /// A member placed under itself.
+    #[error("{at}: member `{id}` is placed under itself")]
+    SelfPlacement { at: Location, id: String },
+
+    /// A member on a cycle of placements; `cycle` starts at `id` and follows placement parents.
+    #[error("{at}: member `{id}` is on a placement cycle: {}", cycle_text(cycle))]
+    PlacementCycle {
+        at: Location,
+        id: String,
+        cycle: Vec<String>,
+    },
+
+    /// The schema itself is unusable (a host error, not a file error).
+    #[error("schema column `{column}` {problem}")]
+    BadSchema {
+        column: String,
+        problem: &'static str,
+    },
+}
+
+impl NetworkError {
+    /// The line or entry the problem is on, where there is one.
+    pub fn location(&self) -> Option<Location> {
+        use NetworkError as E;
+        match self {
+            E::FileNotFound { .. } | E::NotAFile { .. } | E::BadSchema { .. } => None,
+            E::Io { at, .. } => *at,
+            E::EmptyInput => Some(Location::Line(1)),
+            E::DuplicateColumn { at, .. }
+            | E::MissingColumn { at, .. }
+            | E::FieldCount { at, .. }
+            | E::NotUtf8 { at, .. }
+            | E::Csv { at, .. }
+            | E::TooManyMembers { at }
+            | E::EmptyId { at }
+            | E::DuplicateId { at, .. }
+            | E::UnknownSponsor { at, .. }
+            | E::SelfSponsor { at, .. }
+            | E::SponsorCycle { at, .. }
+            | E::MalformedDecimal { at, .. }
+            | E::DecimalOutOfRange { at, .. }
+            | E::MalformedBool { at, .. }
+            | E::MissingValue { at, .. }
+            | E::BelowMinimum { at, .. }
+            | E::WrongKind { at, .. }
+            | E::ValueCount { at, .. }
+            | E::MalformedLeg { at, .. }
+            | E::LegWithoutPlacement { at, .. }
+            | E::PlacementWithoutLeg { at, .. }
+            | E::UnknownPlacement { at, .. }
+            | E::SameSide { at, .. }
+            | E::SelfPlacement { at, .. }
+            | E::PlacementCycle { at, .. } => Some(*at),
+        }
+    }
+
+    /// The id of the member the problem is about, where there is one.
+    pub fn member(&self) -> Option<&str> {
+        use NetworkError as E;
+        match self {
+            E::DuplicateId { id, .. }
+            | E::UnknownSponsor { id, .. }
+            | E::SelfSponsor { id, .. }
+            | E::SponsorCycle { id, .. }
+            | E::MalformedDecimal { id, .. }
+            | E::DecimalOutOfRange { id, .. }
+            | E::MalformedBool { id, .. }
+            | E::MissingValue { id, .. }
+            | E::BelowMinimum { id, .. }
+            | E::WrongKind { id, .. }
+            | E::ValueCount { id, .. }
+            | E::MalformedLeg { id, .. }
+            | E::LegWithoutPlacement { id, .. }
+            | E::PlacementWithoutLeg { id, .. }
+            | E::UnknownPlacement { id, .. }
+            | E::SameSide { id, .. }
+            | E::SelfPlacement { id, .. }
+            | E::PlacementCycle { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// A hint on how to fix the problem, for a `help:` line under the message.
+    pub fn help(&self) -> Option<String> {
+        use NetworkError as E;
+        let text = match self {
+            E::MalformedDecimal { .. } => {
+                "write decimals as `12.5`: digits, an optional fraction after a point, no exponent or thousands separator"
+            }
+            E::DecimalOutOfRange { .. } => "a decimal holds at most 28 significant digits",
+            E::MalformedBool { .. } => "write `true` or `false`, or leave the cell empty for the default",
+            E::MalformedLeg { .. } => {
+                "write `L` or `R` (upper case), or leave both `placement` and `leg` empty for a root of the placement tree"
+            }
+            E::LegWithoutPlacement { .. } => {
+                "name the placement parent in column `placement`, or leave `leg` empty"
+            }
+            E::PlacementWithoutLeg { .. } => "write `L` or `R` in column `leg`",
+            E::SameSide { .. } => "a placement parent has at most one member on each side",
+            E::UnknownSponsor { .. } => {
+                "leave `sponsor` empty for a member at the top of the network"
+            }
+            E::UnknownPlacement { .. } => {
+                "leave `placement` and `leg` empty for a root of the placement tree"
+            }
+            E::SelfSponsor { .. } | E::SponsorCycle { .. } => {
+                "every chain of sponsors must end at a member with an empty `sponsor`"
+            }
+            E::SelfPlacement { .. } | E::PlacementCycle { .. } => {
+                "every chain of placements must end at a member with an empty `placement`"
+            }
+            E::MissingColumn { .. } => "column names are case-sensitive",
+            E::FieldCount { .. } => "quote cells that contain a comma, as in `\"1,5\"`",
+            E::MissingValue { .. } => "this column has no default, so every member needs a value",
+            _ => return None,
+        };
+        Some(text.to_owned())
+    }
+}
+
+fn at_prefix(at: Option<Location>) -> String {
+    at.map(|at| format!("{at}: ")).unwrap_or_default()
+}
+
+fn path_text(path: Option<&PathBuf>) -> String {
+    match path {
+        Some(path) => format!("`{}`", path.display()),
+        None => "the input".to_owned(),
+    }
+}
+
+fn kind_text(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Decimal => "a decimal number",
+        ColumnKind::Bool => "`true` or `false`",
+    }
+}
+
+fn side_word(side: Side) -> &'static str {
+    match side {
+        Side::Left => "left",
+        Side::Right => "right",
+    }
+}
+
+/// `F -> H -> G -> F`, shortened in the middle for long cycles.
+fn cycle_text(cycle: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let Some(first) = cycle.first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if cycle.len() <= SHOWN + 2 {
+        for id in cycle {
+            out.push_str(id);
+            out.push_str(" -> ");
+        }
+        out.push_str(first);
+    } else {
+        for id in cycle.iter().take(SHOWN / 2) {
+            out.push_str(id);
+            out.push_str(" -> ");
+        }
+        out.push_str("... -> ");
+        for id in cycle.iter().skip(cycle.len() - SHOWN / 2) {
+            out.push_str(id);
+            out.push_str(" -> ");
+        }
+        out.push_str(first);
+        out.push_str(&format!(" ({} members)", cycle.len()));
+    }
+    out
+}
+
+/// A reason text for an I/O error: lowercase, without the OS error number.
+pub(crate) fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error") {
+        Some(cut) => text.get(..cut).unwrap_or(&text).to_owned(),
+        None => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => "unknown error".to_owned(),
+    }
+}

@@ -1,0 +1,109 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! What hosts rely on: a reusable, thread-safe plan; typed errors with
+//! places; serializable results.
+
+use payplan::{Decimal, Error, MemberRecord, NetworkBuilder, Plan, Severity, Value};
+
+const PLAN: &str = "plan \"p\"\ncurrency EUR\nrounding 2 half_up\ninput pv: volume\ninput cv: money\n\
+                    bonus retail pays 20% of cv\nbonus team when pv >= 100 pays sum(5% of cv over downline)\n";
+
+fn network(plan: &Plan, rows: &[(&str, Option<&str>, i64, i64)]) -> payplan::Network {
+    let mut b = NetworkBuilder::new(plan.schema().clone());
+    for (id, sponsor, pv, cv) in rows {
+        let mut m = MemberRecord::new(*id, *sponsor);
+        m.values = vec![
+            Some(Value::Decimal(Decimal::from(*pv))),
+            Some(Value::Decimal(Decimal::from(*cv))),
+        ];
+        b.add(m);
+    }
+    b.build().unwrap()
+}
+
+#[test]
+fn a_plan_is_send_sync_and_reusable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let plan = Plan::compile(PLAN, "p.plan").unwrap();
+    assert_send_sync(&plan);
+    let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
+    let results: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| plan.run(&net).unwrap().payouts_csv()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    // 20% of 10 = 2; 5% of 1000 = 50; b: 20% of 1000 = 200; half_up rounding.
+    assert_eq!(
+        results[0],
+        "member,bonus,amount\na,retail,2.00\na,team,50.00\nb,retail,200.00\n"
+    );
+}
+
+#[test]
+fn compile_errors_carry_spans_and_every_error() {
+    let err = Plan::compile(
+        "plan \"p\"\ncurrency EUR\nrounding 2 half_even\nbonus b pays cv + pv\n",
+        "p.plan",
+    )
+    .unwrap_err();
+    let errors: Vec<_> = err
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let first = &err.source_text[errors[0].span.start..errors[0].span.end];
+    assert_eq!(first, "cv");
+    assert!(errors[0].message.contains("`cv`"));
+    assert_eq!(err.file_name, "p.plan");
+}
+
+#[test]
+fn network_errors_are_typed_and_name_the_member() {
+    let plan = Plan::compile(PLAN, "p.plan").unwrap();
+    let mut b = NetworkBuilder::new(plan.schema().clone());
+    let mut m = MemberRecord::new("a", Some("nobody"));
+    m.values = vec![
+        Some(Value::Decimal(Decimal::ONE)),
+        Some(Value::Decimal(Decimal::ONE)),
+    ];
+    b.add(m);
+    let err: Error = b.build().unwrap_err().into();
+    let text = err.to_string();
+    assert!(text.contains("nobody") && text.contains('1'), "{text}");
+    assert!(matches!(err, Error::Network(_)));
+}
+
+#[test]
+fn overflow_is_an_error_not_a_panic() {
+    let plan = Plan::compile(
+        "plan \"p\"\ncurrency EUR\nrounding 2 half_even\ninput pv: count\ninput cv: money\n\
+         bonus b pays cv * pv * pv * pv\n",
+        "p.plan",
+    )
+    .unwrap();
+    let big = Decimal::from_str_exact("10000000000000000").unwrap();
+    let mut b = NetworkBuilder::new(plan.schema().clone());
+    let mut m = MemberRecord::new("a", None);
+    m.values = vec![Some(Value::Decimal(big)), Some(Value::Decimal(big))];
+    b.add(m);
+    let err = plan.run(&b.build().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("`a`"), "{err}");
+}
+
+#[test]
+fn outcomes_serialize() {
+    let plan = Plan::compile(PLAN, "p.plan").unwrap();
+    let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
+    let outcome = plan.run(&net).unwrap();
+    let json = serde_json::to_string(&outcome).unwrap();
+    let back: payplan::Outcome = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, outcome);
+    assert!(json.contains("\"amount\":\"50"), "{json}");
+}
