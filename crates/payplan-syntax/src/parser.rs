@@ -569,6 +569,7 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the file",
         Rule::name => "a name",
+        Rule::type_name => "a type (`volume`, `money`, `percent`, `count` or `bool`)",
         Rule::string => "a quoted name",
         Rule::integer => "a whole number",
         Rule::number | Rule::percent | Rule::literal => "a number",
