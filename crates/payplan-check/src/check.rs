@@ -116,6 +116,11 @@ const RELATIONS: &[&str] = &[
 ];
 const TYPES: &[&str] = &["volume", "money", "percent", "count", "bool"];
 
+/// The stand-in for an expression already reported as wrong.
+fn poison() -> (TExpr, Ty) {
+    (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Unknown)
+}
+
 /// Calls `f` on each direct sub-expression of `e`.
 fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     match &e.kind {
@@ -681,7 +686,7 @@ impl<'a> Checker<'a> {
     }
 
     fn expect_ty(&mut self, found: Ty, expected: Ty, span: Span, what: &str) {
-        if found != expected {
+        if found != expected && found != Ty::Unknown {
             self.errors.push(CheckError::TypeMismatch {
                 expected: format!("{what} of type {}", expected.describe()),
                 found: format!("{} `{}`", found.describe(), self.text(span)),
@@ -693,7 +698,7 @@ impl<'a> Checker<'a> {
 
     fn expect_money(&mut self, found: Ty, span: Span, what: &str) {
         match found {
-            Ty::Money | Ty::Number => {}
+            Ty::Money | Ty::Number | Ty::Unknown => {}
             Ty::Volume => self.errors.push(CheckError::TypeMismatch {
                 expected: format!("{what} in money"),
                 found: format!("volume `{}`", self.text(span)),
@@ -840,7 +845,7 @@ impl<'a> Checker<'a> {
                         suggestion,
                     });
                 }
-                (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number)
+                poison()
             }
         }
     }
@@ -857,6 +862,7 @@ impl<'a> Checker<'a> {
     fn unify(&mut self, a: Ty, b: Ty, sa: Span, sb: Span, action: &str) -> Ty {
         match (a, b) {
             _ if a == b => a,
+            (Ty::Unknown, t) | (t, Ty::Unknown) => t,
             (Ty::Number, t) | (t, Ty::Number) if t.is_numeric() => t,
             _ => {
                 let help = match (a, b) {
@@ -876,7 +882,7 @@ impl<'a> Checker<'a> {
                     span: sa.to(sb),
                     help,
                 });
-                a
+                Ty::Unknown
             }
         }
     }
@@ -943,7 +949,9 @@ impl<'a> Checker<'a> {
                         ),
                     });
                 }
-                if (aty == Ty::Rank) != (bty == Ty::Rank) {
+                if aty == Ty::Unknown || bty == Ty::Unknown {
+                    // Already reported.
+                } else if (aty == Ty::Rank) != (bty == Ty::Rank) {
                     let other = if aty == Ty::Rank { r } else { l };
                     self.errors.push(CheckError::TypeMismatch {
                         expected: "a rank name to compare `rank` with".into(),
@@ -973,7 +981,7 @@ impl<'a> Checker<'a> {
                             span: s,
                             help: None,
                         });
-                        return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                        return poison();
                     }
                 }
                 let action = if op == BinaryOp::Add {
@@ -996,25 +1004,26 @@ impl<'a> Checker<'a> {
                 )
             }
             BinaryOp::Mul | BinaryOp::Of => {
-                if op == BinaryOp::Of && aty != Ty::Percent && aty != Ty::Number {
+                if op == BinaryOp::Of && !matches!(aty, Ty::Percent | Ty::Number | Ty::Unknown) {
                     self.errors.push(CheckError::TypeMismatch {
                         expected: "a percentage before `of`".into(),
                         found: format!("{} `{}`", aty.describe(), self.text(l.span)),
                         span: l.span,
                         help: Some("write `8% of cv`, or `*` to multiply".into()),
                     });
-                    return (bin(BinOp::Mul, a, b), bty);
+                    return (bin(BinOp::Mul, a, b), Ty::Unknown);
                 }
                 let ty = self.product_type(aty, bty, l.span, r.span);
                 (bin(BinOp::Mul, a, b), ty)
             }
             BinaryOp::Div => {
                 let ty = match (aty, bty) {
+                    (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
                     (x, y) if x == y && x.is_numeric() => Ty::Number,
                     (x, Ty::Number | Ty::Count | Ty::Percent) if x.is_numeric() => x,
                     _ => {
                         self.units_error("divide", aty, bty, l.span, r.span);
-                        Ty::Number
+                        Ty::Unknown
                     }
                 };
                 (bin(BinOp::Div, a, b), ty)
@@ -1043,13 +1052,14 @@ impl<'a> Checker<'a> {
 
     fn product_type(&mut self, a: Ty, b: Ty, sa: Span, sb: Span) -> Ty {
         match (a, b) {
+            (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
             // A percentage of something has that something's unit.
             (Ty::Percent, t) | (t, Ty::Percent) if t.is_numeric() => t,
             (Ty::Number, t) | (t, Ty::Number) if t.is_numeric() => t,
             (Ty::Count, t) | (t, Ty::Count) if t.is_numeric() => t,
             _ => {
                 self.units_error("multiply", a, b, sa, sb);
-                Ty::Number
+                Ty::Unknown
             }
         }
     }
@@ -1061,7 +1071,7 @@ impl<'a> Checker<'a> {
                 span,
                 help: Some("declare ranks with `rank bronze when ...`".into()),
             });
-            return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+            return poison();
         };
         let mut slots: Vec<Option<(TExpr, Span)>> = vec![None; self.ranks.len() + 1];
         let mut ty: Option<(Ty, Span)> = None;
@@ -1157,7 +1167,7 @@ impl<'a> Checker<'a> {
                             function.name
                         )),
                     });
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                    return poison();
                 }
                 let o = if function.name == "min" {
                     BinOp::Min
@@ -1165,7 +1175,7 @@ impl<'a> Checker<'a> {
                     BinOp::Max
                 };
                 let Some(first) = arg(0) else {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                    return poison();
                 };
                 let (mut acc, mut ty) = self.lower(first, ctx);
                 let mut acc_span = first.span;
@@ -1195,7 +1205,7 @@ impl<'a> Checker<'a> {
                     return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
                 };
                 let (t, ty) = self.lower(a, ctx);
-                if !matches!(ty, Ty::Volume | Ty::Number | Ty::Money) {
+                if !matches!(ty, Ty::Volume | Ty::Number | Ty::Money | Ty::Unknown) {
                     self.errors.push(CheckError::TypeMismatch {
                         expected: "volume to convert to money".into(),
                         found: format!("{} `{}`", ty.describe(), self.text(a.span)),
@@ -1207,10 +1217,10 @@ impl<'a> Checker<'a> {
             }
             "total" => {
                 if !arity(self, 1, "total(cv)") {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                    return poison();
                 }
                 let Some(a) = arg(0) else {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                    return poison();
                 };
                 let (t, ty) = self.lower(a, Ctx::default());
                 let ty = self.numeric_or(ty, a.span, "`total`");
@@ -1277,7 +1287,7 @@ impl<'a> Checker<'a> {
                 let (amount, aty) = self.lower(a, ctx);
                 self.expect_money(aty, a.span, "a pool");
                 let (shares, sty) = self.lower(s, ctx);
-                if !matches!(sty, Ty::Count | Ty::Number) {
+                if !matches!(sty, Ty::Count | Ty::Number | Ty::Unknown) {
                     self.errors.push(CheckError::TypeMismatch {
                         expected: "a number of shares".into(),
                         found: format!("{} `{}`", sty.describe(), self.text(s.span)),
@@ -1315,7 +1325,7 @@ impl<'a> Checker<'a> {
                         function.name
                     )),
                 });
-                (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number)
+                poison()
             }
             other => {
                 self.errors.push(CheckError::UnknownFunction {
@@ -1323,7 +1333,7 @@ impl<'a> Checker<'a> {
                     span: function.span,
                     suggestion: suggest(other, FUNCTIONS.iter().copied()),
                 });
-                (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number)
+                poison()
             }
         }
     }
@@ -1403,7 +1413,7 @@ impl<'a> Checker<'a> {
         let (f, fty) = self.lower(from, Ctx::default());
         let (t, tty) = self.lower(to, Ctx::default());
         for (ty, s) in [(fty, from.span), (tty, to.span)] {
-            if !matches!(ty, Ty::Number | Ty::Count) {
+            if !matches!(ty, Ty::Number | Ty::Count | Ty::Unknown) {
                 self.errors.push(CheckError::TypeMismatch {
                     expected: format!("a {what} number"),
                     found: format!("{} `{}`", ty.describe(), self.text(s)),
@@ -1480,7 +1490,7 @@ impl<'a> Checker<'a> {
                         suggest(other, ["sum", "count", "min", "max", "any", "all"])
                     },
                 });
-                return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                return poison();
             }
         };
         let relation = match &agg.relation.kind {
@@ -1505,7 +1515,7 @@ impl<'a> Checker<'a> {
                         span: id.span,
                         suggestion: suggest(other, RELATIONS.iter().copied()),
                     });
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Number);
+                    return poison();
                 }
             },
             RelationKind::Levels {

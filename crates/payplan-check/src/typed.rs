@@ -25,6 +25,9 @@ pub enum Ty {
     Number,
     Rank,
     Bool,
+    /// The type of an expression already reported as wrong: it fits
+    /// anywhere, so that one mistake gives one error.
+    Unknown,
 }
 
 impl Ty {
@@ -38,14 +41,12 @@ impl Ty {
             Ty::Number => "number",
             Ty::Rank => "rank",
             Ty::Bool => "true/false",
+            Ty::Unknown => "unknown",
         }
     }
 
     pub fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            Ty::Volume | Ty::Money | Ty::Percent | Ty::Count | Ty::Number
-        )
+        matches!(self, Ty::Volume | Ty::Money | Ty::Percent | Ty::Count | Ty::Number | Ty::Unknown)
     }
 }
 
