@@ -27,7 +27,14 @@ pub fn plan(plan: &str) -> payplan::Plan {
 pub fn cases() -> Vec<Case> {
     let base = root().join("tests/conformance");
     let mut out = Vec::new();
-    for plan in ["unilevel", "unilevel_compressed", "ranked", "breakaway", "binary", "hybrid"] {
+    for plan in [
+        "unilevel",
+        "unilevel_compressed",
+        "ranked",
+        "breakaway",
+        "binary",
+        "hybrid",
+    ] {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(base.join(plan))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -36,7 +43,11 @@ pub fn cases() -> Vec<Case> {
         dirs.sort();
         for dir in dirs {
             let name = format!("{plan}/{}", dir.file_name().unwrap().to_string_lossy());
-            out.push(Case { plan: plan.to_string(), name, dir });
+            out.push(Case {
+                plan: plan.to_string(),
+                name,
+                dir,
+            });
         }
     }
     out
@@ -57,7 +68,10 @@ pub fn diff(expected: &str, actual: &str) -> String {
     let a: Vec<&str> = actual.lines().collect();
     let mut out = Vec::new();
     for i in 0..e.len().max(a.len()) {
-        let (x, y) = (e.get(i).copied().unwrap_or("<none>"), a.get(i).copied().unwrap_or("<none>"));
+        let (x, y) = (
+            e.get(i).copied().unwrap_or("<none>"),
+            a.get(i).copied().unwrap_or("<none>"),
+        );
         if x != y {
             out.push(format!("  line {}: expected {x:?}, got {y:?}", i + 1));
             if out.len() >= 8 {
@@ -71,7 +85,10 @@ pub fn diff(expected: &str, actual: &str) -> String {
 fn read_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
@@ -83,10 +100,18 @@ pub fn compare_members(expected: &str, actual: &str) -> Result<(), String> {
         return Err(format!("{} rows expected, {} found", er.len(), ar.len()));
     }
     for (ei, col) in eh.iter().enumerate() {
-        let ai = ah.iter().position(|c| c == col).ok_or_else(|| format!("no column `{col}`"))?;
+        let ai = ah
+            .iter()
+            .position(|c| c == col)
+            .ok_or_else(|| format!("no column `{col}`"))?;
         for (row, (e, a)) in er.iter().zip(&ar).enumerate() {
             if e[ei] != a[ai] {
-                return Err(format!("row {} column {col}: expected {:?}, found {:?}", row + 2, e[ei], a[ai]));
+                return Err(format!(
+                    "row {} column {col}: expected {:?}, found {:?}",
+                    row + 2,
+                    e[ei],
+                    a[ai]
+                ));
             }
         }
     }

@@ -10,6 +10,6 @@
     clippy::cast_possible_truncation
 )]
 
+pub mod cases;
 pub mod netgen;
 pub mod oracle;
-pub mod cases;

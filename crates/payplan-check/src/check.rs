@@ -24,16 +24,18 @@ pub struct Checked {
 pub fn check(ast: &PlanAst, source: &str) -> Result<Checked, Vec<CheckError>> {
     let mut cx = Checker::new(ast, source);
     cx.declare();
+    let declaration_errors = std::mem::take(&mut cx.errors);
     // A definition's type depends on the definitions it reads: lower them in
     // dependency order (a second pass settles those on cycles), then once
     // more for real.
     cx.let_order = cx.dependency_order();
     cx.lower_all(true);
     cx.lower_all(true);
-    cx.errors.clear();
+    cx.errors = declaration_errors;
     cx.lower_all(false);
     cx.warn();
     if !cx.errors.is_empty() {
+        cx.errors.sort_by_key(|e| e.span().start);
         return Err(cx.errors);
     }
     let plan = cx.finish()?;

@@ -1,2 +1,432 @@
-//! payplan's command line: check and run plans, render diagnostics
-pub fn main() -> i32 { 0 }
+//! payplan's command line: check and run plans, render diagnostics.
+//!
+//! The `payplan` binary is `std::process::exit(payplan_cli::main())`; [`run`]
+//! does the same work in-process, on any writers, for tests and hosts.
+//!
+//! ```
+//! let mut out = Vec::new();
+//! let mut err = Vec::new();
+//! let code = payplan_cli::run(["payplan", "--version"], &mut out, &mut err);
+//! assert_eq!(code, 0);
+//! assert!(String::from_utf8(out).unwrap().starts_with("payplan "));
+//! ```
+
+mod args;
+mod render;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use clap::Parser;
+use payplan::{NetworkError, Plan};
+
+use args::{Cli, ColorWhen, Command, Format};
+pub use render::render_diagnostics;
+
+/// The exit status of success.
+pub const EXIT_OK: i32 = 0;
+/// The exit status of every refusal: a bad command line, a file that cannot
+/// be read, a plan that does not compile, a refused network.
+pub const EXIT_REFUSED: i32 = 2;
+
+/// Runs `payplan` with the process's arguments and standard streams, and
+/// returns the exit status.
+///
+/// Messages are colored when standard error is a terminal and `NO_COLOR` is
+/// not set (or with `--color always`).
+pub fn main() -> i32 {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let terminal = Terminal {
+        stdout: !no_color && stdout.is_terminal(),
+        stderr: !no_color && stderr.is_terminal(),
+    };
+    run_on(
+        std::env::args_os(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+        terminal,
+    )
+}
+
+/// Runs `payplan` with `args` (the first one is the program name), writing to
+/// `stdout` and `stderr`, and returns the exit status: 0 on success, 2 on any
+/// error (see [`EXIT_REFUSED`]).
+///
+/// Standard output is written only when the command succeeds. The writers are
+/// not terminals, so nothing is colored unless `--color always` is given.
+pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_on(args, stdout, stderr, Terminal::default())
+}
+
+/// Which of the two streams colors may be written to in `--color auto` mode.
+#[derive(Debug, Clone, Copy, Default)]
+struct Terminal {
+    stdout: bool,
+    stderr: bool,
+}
+
+/// The output streams of one command.
+struct Streams<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+    color: bool,
+}
+
+impl Streams<'_> {
+    /// Writes to standard error; a failure there has nowhere to be reported.
+    fn note(&mut self, text: &str) {
+        let _ = self.stderr.write_all(text.as_bytes());
+        let _ = self.stderr.flush();
+    }
+
+    /// Reports an error and returns the refusal status.
+    fn refuse(&mut self, message: &str, help: Option<&str>) -> i32 {
+        let text = render::render_error(message, help, self.color);
+        self.note(&text);
+        EXIT_REFUSED
+    }
+
+    /// Writes the whole of standard output at once.
+    fn output(&mut self, text: &str) -> i32 {
+        let written = self
+            .stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| self.stdout.flush());
+        match written {
+            Ok(()) => EXIT_OK,
+            // The reader went away (`payplan run ... | head`): nothing to say.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_REFUSED,
+            Err(e) => self.refuse(
+                &format!("cannot write to standard output: {}", io_reason(&e)),
+                None,
+            ),
+        }
+    }
+}
+
+fn run_on<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write, terminal: Terminal) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let rendered = e.render();
+            let (stream, color): (&mut dyn Write, bool) = if e.use_stderr() {
+                (stderr, terminal.stderr)
+            } else {
+                (stdout, terminal.stdout)
+            };
+            let text = if color {
+                rendered.ansi().to_string()
+            } else {
+                rendered.to_string()
+            };
+            let _ = stream.write_all(text.as_bytes());
+            let _ = stream.flush();
+            return e.exit_code();
+        }
+    };
+    let color = match cli.color {
+        ColorWhen::Auto => terminal.stderr,
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+    };
+    let mut streams = Streams {
+        stdout,
+        stderr,
+        color,
+    };
+    match cli.command {
+        Command::Check { plans } => check(&plans, &mut streams),
+        Command::Run {
+            plan,
+            network,
+            members,
+            format,
+        } => run_plan(&plan, &network, members.as_deref(), format, &mut streams),
+    }
+}
+
+/// `payplan check PLAN...`
+fn check(plans: &[std::path::PathBuf], streams: &mut Streams<'_>) -> i32 {
+    let mut report = String::new();
+    let mut failed = Vec::new();
+    for path in plans {
+        match compile(path, streams) {
+            Ok(plan) => {
+                let line = match plan.warnings().len() {
+                    0 => format!("{}: ok\n", path.display()),
+                    1 => format!("{}: ok, 1 warning\n", path.display()),
+                    n => format!("{}: ok, {n} warnings\n", path.display()),
+                };
+                report.push_str(&line);
+            }
+            Err(()) => failed.push(format!("`{}`", path.display())),
+        }
+    }
+    match failed.as_slice() {
+        [] => streams.output(&report),
+        [one] => streams.refuse(&format!("{one} does not compile"), None),
+        more => streams.refuse(
+            &format!(
+                "{} of {} plans do not compile: {}",
+                more.len(),
+                plans.len(),
+                more.join(", ")
+            ),
+            None,
+        ),
+    }
+}
+
+/// `payplan run PLAN --network NET.csv [--members MEMBERS.csv] [--format FORMAT]`
+fn run_plan(
+    plan_path: &Path,
+    network_path: &Path,
+    members_path: Option<&Path>,
+    format: Format,
+    streams: &mut Streams<'_>,
+) -> i32 {
+    let Ok(plan) = compile(plan_path, streams) else {
+        return EXIT_REFUSED;
+    };
+    let network = match plan.load_network(network_path) {
+        Ok(network) => network,
+        Err(e) => {
+            let message = network_message(network_path, &e);
+            return streams.refuse(&message, e.help().as_deref());
+        }
+    };
+    let outcome = match plan.run(&network) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            return streams.refuse(
+                &format!("cannot run `{}`: {e}", plan_path.display()),
+                e.help().as_deref(),
+            )
+        }
+    };
+    let output = match format {
+        Format::Csv => outcome.payouts_csv(),
+        Format::Json => match serde_json::to_string_pretty(&outcome) {
+            Ok(mut json) => {
+                json.push('\n');
+                json
+            }
+            Err(e) => {
+                return streams.refuse(&format!("cannot write the outcome as JSON: {e}"), None)
+            }
+        },
+    };
+    if let Some(path) = members_path {
+        if let Err(message) = write_atomically(path, &outcome.members_csv()) {
+            return streams.refuse(&message, None);
+        }
+    }
+    streams.output(&output)
+}
+
+/// Reads and compiles a plan, writing its diagnostics (or why it cannot be
+/// read) to standard error.
+fn compile(path: &Path, streams: &mut Streams<'_>) -> Result<Plan, ()> {
+    let source = match read_text(path) {
+        Ok(source) => source,
+        Err(message) => {
+            streams.refuse(&message, None);
+            return Err(());
+        }
+    };
+    let name = path.display().to_string();
+    match Plan::compile(&source, &name) {
+        Ok(plan) => {
+            if !plan.warnings().is_empty() {
+                let text = render_diagnostics(&name, &source, plan.warnings(), streams.color);
+                streams.note(&text);
+            }
+            Ok(plan)
+        }
+        Err(e) => {
+            let text =
+                render_diagnostics(&e.file_name, &e.source_text, &e.diagnostics, streams.color);
+            streams.note(&text);
+            Err(())
+        }
+    }
+}
+
+/// A text file's contents (without a byte-order mark), or why it cannot be read.
+fn read_text(path: &Path) -> Result<String, String> {
+    let cannot = |reason: &str| format!("cannot read `{}`: {reason}", path.display());
+    let metadata = std::fs::metadata(path).map_err(|e| cannot(&io_reason(&e)))?;
+    if metadata.is_dir() {
+        return Err(cannot("it is a directory, not a file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| cannot(&io_reason(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        cannot(&format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
+/// A refused network's message: `NET.csv: line 5: ...`, or the error's own
+/// message when it already names the file.
+fn network_message(path: &Path, error: &NetworkError) -> String {
+    match error {
+        NetworkError::FileNotFound { .. }
+        | NetworkError::NotAFile { .. }
+        | NetworkError::Io { path: Some(_), .. } => error.to_string(),
+        _ => format!("{}: {error}", path.display()),
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder, so
+/// that `path` holds either its old contents or all of `text`.
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let cannot = |reason: &str| format!("cannot write `{}`: {reason}", path.display());
+    if path.is_dir() {
+        return Err(cannot("it is a directory, not a file"));
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".payplan-").suffix(".tmp");
+    #[cfg(unix)]
+    let permissions = match std::fs::metadata(path) {
+        Ok(existing) => existing.permissions(),
+        // Like a newly created file: 0o666 less the umask.
+        Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    };
+    #[cfg(unix)]
+    builder.permissions(permissions);
+    let mut file = builder
+        .tempfile_in(folder)
+        .map_err(|e| cannot(&io_reason(&e)))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| cannot(&io_reason(&e)))?;
+    file.persist(path)
+        .map_err(|e| cannot(&io_reason(&e.error)))?;
+    Ok(())
+}
+
+/// An I/O error's reason for people: lowercase, without the OS error number.
+fn io_reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => return "no such file or directory".to_owned(),
+        ErrorKind::PermissionDenied => return "permission denied".to_owned(),
+        _ => {}
+    }
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(cut) => text.get(..cut).unwrap_or(&text).to_owned(),
+        None => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "unknown error".to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn run_str(args: &[&str]) -> (i32, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run(args, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn help_and_version_exit_0_on_stdout() {
+        let (code, out, err) = run_str(&["payplan", "--help"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("Usage: payplan"), "{out}");
+        assert!(err.is_empty());
+        let (code, out, _) = run_str(&["payplan", "run", "--version"]);
+        assert_eq!(code, 0);
+        assert!(out.starts_with("payplan"), "{out}");
+    }
+
+    #[test]
+    fn usage_errors_exit_2_on_stderr() {
+        for args in [
+            &["payplan"][..],
+            &["payplan", "frobnicate"],
+            &["payplan", "run", "x.plan"],
+            &[
+                "payplan",
+                "run",
+                "x.plan",
+                "--network",
+                "n.csv",
+                "--format",
+                "xml",
+            ],
+            &["payplan", "check"],
+        ] {
+            let (code, out, err) = run_str(args);
+            assert_eq!(code, 2, "{args:?}");
+            assert!(out.is_empty(), "{args:?}");
+            assert!(err.contains("error"), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_plan_is_named() {
+        let (code, out, err) = run_str(&["payplan", "check", "/nonexistent/x.plan"]);
+        assert_eq!(code, 2);
+        assert!(out.is_empty());
+        assert!(
+            err.contains("cannot read `/nonexistent/x.plan`: no such file or directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn io_reasons_are_lowercase_without_os_numbers() {
+        let e = std::io::Error::from_raw_os_error(21);
+        let text = io_reason(&e);
+        assert!(!text.contains("os error"), "{text}");
+        assert!(text.chars().next().unwrap().is_lowercase(), "{text}");
+    }
+
+    #[test]
+    fn network_messages_name_the_file_once() {
+        let path = Path::new("net.csv");
+        let e = NetworkError::EmptyInput;
+        assert_eq!(
+            network_message(path, &e),
+            "net.csv: line 1: the file is empty, but it needs a header row"
+        );
+        let e = NetworkError::FileNotFound {
+            path: path.to_path_buf(),
+        };
+        assert!(network_message(path, &e).starts_with("cannot open `net.csv`"));
+    }
+}

@@ -1,0 +1,603 @@
+//! The `payplan` binary against its contract (spec section 2): every
+//! conformance case, every bad network, refusals of files and command lines,
+//! the JSON format, and snapshots of the help texts and of a rendered
+//! diagnostic.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::cases::{cases, compare_members, diff, normalize, plan_path, root};
+use rust_decimal::Decimal;
+
+const PLANS: [&str; 6] = [
+    "unilevel",
+    "unilevel_compressed",
+    "ranked",
+    "breakaway",
+    "binary",
+    "hybrid",
+];
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary without colors, in `dir` when given.
+fn payplan_in<S: AsRef<std::ffi::OsStr>>(dir: Option<&Path>, args: &[S]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payplan"));
+    command.args(args).env("NO_COLOR", "1");
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let out = command.output().expect("the payplan binary runs");
+    Output {
+        code: out.status.code().expect("payplan exits with a status"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn payplan<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    payplan_in(None, args)
+}
+
+/// Exit 2, nothing on stdout, and a message on stderr.
+fn assert_refused(out: &Output, what: &str) {
+    assert_eq!(
+        out.code, 2,
+        "{what}: exit status\nstdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: stdout should be empty, got:\n{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.trim().is_empty(),
+        "{what}: no message on stderr"
+    );
+}
+
+fn assert_mentions(out: &Output, what: &str, words: &[&str]) {
+    for word in words {
+        assert!(
+            out.stderr.contains(word),
+            "{what}: stderr should mention {word:?}, got:\n{}",
+            out.stderr
+        );
+    }
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+// --- conformance -----------------------------------------------------------
+
+#[test]
+fn every_conformance_case_through_the_binary() {
+    let all = cases();
+    assert!(all.len() >= 30, "found only {} cases", all.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (i, case) in all.iter().enumerate() {
+        let members = tmp.path().join(format!("members-{i}.csv"));
+        let out = payplan(&[
+            "run".to_string(),
+            s(&plan_path(&case.plan)),
+            "--network".into(),
+            s(&case.dir.join("network.csv")),
+            "--members".into(),
+            s(&members),
+        ]);
+        if out.code != 0 {
+            failures.push(format!(
+                "{}: exit status {}\n{}",
+                case.name, out.code, out.stderr
+            ));
+            continue;
+        }
+        let expected = std::fs::read_to_string(case.dir.join("payouts.csv")).unwrap();
+        if normalize(&out.stdout) != normalize(&expected) {
+            failures.push(format!(
+                "{}: payouts differ\n{}",
+                case.name,
+                diff(&normalize(&expected), &normalize(&out.stdout))
+            ));
+        }
+        let written = std::fs::read_to_string(&members);
+        match (
+            std::fs::read_to_string(case.dir.join("members.csv")),
+            written,
+        ) {
+            (Ok(expected), Ok(actual)) => {
+                if let Err(e) = compare_members(&expected, &actual) {
+                    failures.push(format!("{}: members differ: {e}", case.name));
+                }
+            }
+            (_, Err(e)) => failures.push(format!("{}: no members file: {e}", case.name)),
+            (Err(_), Ok(_)) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+/// The rows of `expected.csv`: file, accepted line numbers, plans.
+fn bad_networks() -> Vec<(PathBuf, Vec<u64>, Vec<&'static str>)> {
+    let dir = root().join("tests/conformance/bad-networks");
+    let mut reader = csv::Reader::from_path(dir.join("expected.csv")).unwrap();
+    let rows: Vec<_> = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            let lines = record[1]
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            let plans = match &record[2] {
+                "all" => PLANS.to_vec(),
+                "binary" => vec!["binary"],
+                other => panic!("unknown plans {other:?} in expected.csv"),
+            };
+            (dir.join(&record[0]), lines, plans)
+        })
+        .collect();
+    assert!(rows.len() >= 20, "found only {} bad networks", rows.len());
+    rows
+}
+
+#[test]
+fn every_bad_network_is_refused_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = tmp.path().join("members.csv");
+    let mut failures = Vec::new();
+    for (file, lines, plans) in bad_networks() {
+        for plan in plans {
+            let what = format!(
+                "{} with {plan}",
+                file.file_name().unwrap().to_string_lossy()
+            );
+            let out = payplan(&[
+                "run".to_string(),
+                s(&plan_path(plan)),
+                "--network".into(),
+                s(&file),
+                "--members".into(),
+                s(&members),
+            ]);
+            if out.code != 2 {
+                failures.push(format!("{what}: exit status {}", out.code));
+            }
+            if !out.stdout.is_empty() {
+                failures.push(format!("{what}: stdout not empty:\n{}", out.stdout));
+            }
+            let named: Vec<u64> = out
+                .stderr
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if !lines.iter().any(|line| named.contains(line)) {
+                failures.push(format!(
+                    "{what}: stderr names none of the lines {lines:?}:\n{}",
+                    out.stderr
+                ));
+            }
+            if members.exists() {
+                failures.push(format!("{what}: the members file was written"));
+                std::fs::remove_file(&members).unwrap();
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_refused_network_leaves_an_existing_members_file_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = tmp.path().join("members.csv");
+    std::fs::write(&members, "old contents\n").unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("ranked")),
+        "--network".into(),
+        s(&root().join("tests/conformance/bad-networks/duplicate-id.csv")),
+        "--members".into(),
+        s(&members),
+    ]);
+    assert_refused(&out, "duplicate id");
+    assert_mentions(&out, "duplicate id", &["duplicate-id.csv", "line 5", "`B`"]);
+    assert_eq!(std::fs::read_to_string(&members).unwrap(), "old contents\n");
+    // No temporary file is left behind either.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn the_members_file_replaces_an_old_one_and_leaves_no_temporary_file() {
+    let case = cases().into_iter().find(|c| c.plan == "ranked").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let members = tmp.path().join("members.csv");
+    std::fs::write(&members, "old contents\n").unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("ranked")),
+        "--network".into(),
+        s(&case.dir.join("network.csv")),
+        "--members".into(),
+        s(&members),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(&members).unwrap();
+    assert!(written.starts_with("member,"), "{written}");
+    let expected = std::fs::read_to_string(case.dir.join("members.csv")).unwrap();
+    compare_members(&expected, &written).unwrap();
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn json_payouts_agree_with_the_csv_run() {
+    let mut checked = 0;
+    for case in cases() {
+        let args = |format: &str| {
+            vec![
+                "run".to_string(),
+                s(&plan_path(&case.plan)),
+                "--network".into(),
+                s(&case.dir.join("network.csv")),
+                "--format".into(),
+                format.into(),
+            ]
+        };
+        let csv_out = payplan(&args("csv"));
+        let json_out = payplan(&args("json"));
+        assert_eq!(csv_out.code, 0, "{}: {}", case.name, csv_out.stderr);
+        assert_eq!(json_out.code, 0, "{}: {}", case.name, json_out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&json_out.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.name));
+        let mut from_json = String::from("member,bonus,amount\n");
+        for payout in json["payouts"].as_array().expect("a payouts array") {
+            let amount = match &payout["amount"] {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let amount: Decimal = amount.parse().unwrap();
+            from_json.push_str(&format!(
+                "{},{},{:.2}\n",
+                payout["member"].as_str().unwrap(),
+                payout["bonus"].as_str().unwrap(),
+                amount
+            ));
+        }
+        // Ids in the conformance networks need no CSV quoting.
+        assert_eq!(
+            from_json,
+            normalize(&csv_out.stdout),
+            "{}: JSON and CSV payouts differ",
+            case.name
+        );
+        assert!(json["totals"].is_object(), "{}: no totals", case.name);
+        checked += 1;
+    }
+    assert!(checked >= 30);
+}
+
+// --- refusals ----------------------------------------------------------------
+
+fn some_network() -> PathBuf {
+    root().join("tests/conformance/unilevel/levels-and-threshold/network.csv")
+}
+
+#[test]
+fn a_missing_plan_file_is_refused() {
+    let out = payplan(&[
+        "run".to_string(),
+        "no-such-plan.plan".into(),
+        "--network".into(),
+        s(&some_network()),
+    ]);
+    assert_refused(&out, "missing plan");
+    assert_mentions(
+        &out,
+        "missing plan",
+        &["`no-such-plan.plan`", "no such file"],
+    );
+    let out = payplan(&["check", "no-such-plan.plan"]);
+    assert_refused(&out, "check of a missing plan");
+    assert_mentions(&out, "check of a missing plan", &["`no-such-plan.plan`"]);
+}
+
+#[test]
+fn a_missing_network_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = tmp.path().join("members.csv");
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("unilevel")),
+        "--network".into(),
+        "no-such-network.csv".into(),
+        "--members".into(),
+        s(&members),
+    ]);
+    assert_refused(&out, "missing network");
+    assert_mentions(
+        &out,
+        "missing network",
+        &["`no-such-network.csv`", "no such file"],
+    );
+    assert!(!members.exists());
+}
+
+#[test]
+fn a_directory_is_refused_as_a_plan_or_a_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("unilevel")),
+        "--network".into(),
+        s(tmp.path()),
+    ]);
+    assert_refused(&out, "directory as network");
+    assert_mentions(&out, "directory as network", &["directory", &s(tmp.path())]);
+
+    let out = payplan(&[
+        "run".to_string(),
+        s(tmp.path()),
+        "--network".into(),
+        s(&some_network()),
+    ]);
+    assert_refused(&out, "directory as plan");
+    assert_mentions(&out, "directory as plan", &["directory", &s(tmp.path())]);
+
+    let out = payplan(&["check".to_string(), s(tmp.path())]);
+    assert_refused(&out, "check of a directory");
+    assert_mentions(&out, "check of a directory", &["directory"]);
+}
+
+#[test]
+fn a_directory_is_refused_as_the_members_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("unilevel")),
+        "--network".into(),
+        s(&some_network()),
+        "--members".into(),
+        s(tmp.path()),
+    ]);
+    assert_refused(&out, "directory as members file");
+    assert_mentions(
+        &out,
+        "directory as members file",
+        &["cannot write", "directory"],
+    );
+}
+
+const BROKEN_PLAN: &str = r#"plan "Broken"
+currency USD
+rounding 2 half_even
+
+input pv: volume
+input cv: money
+
+let active = pv >= 100
+
+bonus unilevel
+  when actve
+  pays sum(cv over levels 1..2 at 10%, 5%)
+
+bonus retail
+  when pv
+  pays 10% of cv
+"#;
+
+#[test]
+fn an_unparsable_plan_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("syntax.plan");
+    std::fs::write(
+        &plan,
+        "plan \"x\"\ncurrency USD\nrounding 2 half_even\ninput cv: money\nbonus b pays 20% of (cv\n",
+    )
+    .unwrap();
+    let members = tmp.path().join("members.csv");
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan),
+        "--network".into(),
+        s(&some_network()),
+        "--members".into(),
+        s(&members),
+    ]);
+    assert_refused(&out, "unparsable plan");
+    assert_mentions(&out, "unparsable plan", &["error", "syntax.plan:"]);
+    assert!(!members.exists());
+}
+
+#[test]
+fn a_plan_that_does_not_check_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("broken.plan");
+    std::fs::write(&plan, BROKEN_PLAN).unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan),
+        "--network".into(),
+        s(&some_network()),
+    ]);
+    assert_refused(&out, "plan with an unknown name");
+    assert_mentions(
+        &out,
+        "plan with an unknown name",
+        &[
+            "error: unknown name `actve`",
+            "broken.plan:11:8",
+            "`active`",
+        ],
+    );
+}
+
+#[test]
+fn bad_command_lines_exit_2() {
+    let plan = s(&plan_path("unilevel"));
+    let network = s(&some_network());
+    let cases: Vec<(Vec<String>, &[&str])> = vec![
+        (vec![], &["Usage"]),
+        (vec!["frobnicate".into()], &["frobnicate"]),
+        (
+            vec![
+                "run".into(),
+                plan.clone(),
+                "--network".into(),
+                network.clone(),
+                "--frobnicate".into(),
+            ],
+            &["--frobnicate"],
+        ),
+        (vec!["run".into(), plan.clone()], &["--network"]),
+        (
+            vec!["run".into(), "--network".into(), network.clone()],
+            &["PLAN"],
+        ),
+        (
+            vec![
+                "run".into(),
+                plan.clone(),
+                "--network".into(),
+                network.clone(),
+                "--format".into(),
+                "xml".into(),
+            ],
+            &["xml", "--format"],
+        ),
+        (vec!["run".into(), plan, "--network".into()], &["--network"]),
+        (vec!["check".into()], &["PLAN"]),
+    ];
+    for (args, words) in cases {
+        let what = format!("payplan {}", args.join(" "));
+        let out = payplan(&args);
+        assert_refused(&out, &what);
+        assert_mentions(&out, &what, words);
+        assert!(out.stderr.contains("error"), "{what}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["run", "--help"],
+        &["check", "-h"],
+    ] {
+        let out = payplan(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(out.stdout.contains("Usage: payplan"), "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+    }
+    let out = payplan(&["--version"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout.trim(),
+        format!("payplan {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+// --- check -----------------------------------------------------------------
+
+#[test]
+fn every_reference_plan_checks() {
+    let mut args = vec!["check".to_string()];
+    args.extend(PLANS.iter().map(|p| format!("plans/{p}.plan")));
+    let out = payplan_in(Some(&root()), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for plan in PLANS {
+        assert!(
+            out.stdout.contains(&format!("plans/{plan}.plan: ok")),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn check_reports_every_plan_and_fails_if_one_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("broken.plan"), BROKEN_PLAN).unwrap();
+    std::fs::copy(plan_path("unilevel"), tmp.path().join("good.plan")).unwrap();
+    let out = payplan_in(
+        Some(tmp.path()),
+        &["check", "broken.plan", "good.plan", "missing.plan"],
+    );
+    assert_refused(&out, "check with broken plans");
+    assert_mentions(
+        &out,
+        "check with broken plans",
+        &[
+            "unknown name `actve`",
+            "cannot read `missing.plan`",
+            "2 of 3 plans do not compile",
+        ],
+    );
+}
+
+#[test]
+fn warnings_go_to_stderr_and_do_not_fail_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("warn.plan");
+    std::fs::write(
+        &plan,
+        "plan \"w\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\ninput cv: money\nbonus b pays 120% of cv\n",
+    )
+    .unwrap();
+    let network = tmp.path().join("net.csv");
+    std::fs::write(&network, "id,sponsor,pv,cv\nA,,1,2\n").unwrap();
+    let out = payplan(&["run".to_string(), s(&plan), "--network".into(), s(&network)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "member,bonus,amount\nA,b,2.40\n");
+    assert_mentions(&out, "warning", &["warning:", "120%"]);
+
+    let out = payplan(&["check".to_string(), s(&plan)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("ok, 1 warning"), "{}", out.stdout);
+}
+
+// --- snapshots ---------------------------------------------------------------
+
+#[test]
+fn help_texts() {
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("check_help", &["check", "--help"]),
+        ("run_help", &["run", "--help"]),
+    ] {
+        let out = payplan(args);
+        assert_eq!(out.code, 0);
+        insta::assert_snapshot!(name, out.stdout);
+    }
+}
+
+#[test]
+fn check_renders_a_broken_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("broken.plan"), BROKEN_PLAN).unwrap();
+    let out = payplan_in(Some(tmp.path()), &["check", "broken.plan"]);
+    assert_refused(&out, "check of a broken plan");
+    assert!(!out.stderr.contains('\u{1b}'), "colored: {}", out.stderr);
+    insta::assert_snapshot!("check_broken_plan", out.stderr);
+}
