@@ -75,6 +75,8 @@ struct Run<'a> {
     net: &'a Network,
     values: Vec<Values>,
     states: Vec<State>,
+    /// A reusable row for per-level and per-bucket aggregates.
+    scratch: Vec<Decimal>,
 }
 
 /// Runs every pass of `plan` over `net`.
@@ -87,6 +89,7 @@ pub fn evaluate(plan: &TypedPlan, net: &Network) -> Result<Evaluation, EvalError
         net,
         values: vec![Values::Pending; plan.nodes.len()],
         states: vec![State::None; plan.nodes.len()],
+        scratch: Vec::new(),
     };
     for stage in &plan.stages {
         match stage {
@@ -535,7 +538,7 @@ impl<'a> Run<'a> {
                 compressed_by,
             } => {
                 let width = max + 1;
-                let mut row = vec![Decimal::ZERO; width];
+                let mut row = self.take_row(width);
                 for c in children(self.net, m) {
                     let own = self.element(agg, c, NONE)?.unwrap_or(Decimal::ZERO);
                     let keeps_level = match compressed_by {
@@ -548,24 +551,15 @@ impl<'a> Run<'a> {
                     if let Some(r) = row.get_mut(1) {
                         *r = add(*r, own)?;
                     }
-                    for j in 1..width {
-                        let from_child = if keeps_level {
-                            if j >= 2 {
-                                child.get(j - 1).copied().unwrap_or_default()
-                            } else {
-                                Decimal::ZERO
-                            }
-                        } else {
-                            child.get(j).copied().unwrap_or_default()
-                        };
-                        if let Some(r) = row.get_mut(j) {
-                            *r = add(*r, from_child)?;
-                        }
+                    let shift = usize::from(keeps_level);
+                    for (j, r) in row.iter_mut().enumerate().skip(1 + shift) {
+                        *r = add(*r, child.get(j - shift).copied().unwrap_or_default())?;
                     }
                 }
-                let result = self.levelled(agg, &row, *from, to, m)?;
+                let result = self.levelled(agg, &row, *from, to, m);
                 self.set_wide(node, m, &row);
-                Ok(result)
+                self.scratch = row;
+                result
             }
             TRelation::Generations {
                 from,
@@ -574,33 +568,24 @@ impl<'a> Run<'a> {
                 counting,
             } => {
                 let width = max + 1;
-                let mut row = vec![Decimal::ZERO; width];
+                let mut row = self.take_row(width);
                 for c in children(self.net, m) {
                     let own = self.element(agg, c, NONE)?.unwrap_or(Decimal::ZERO);
                     let counts = truth(self.expr(counting, c, NONE)?);
                     let child = self.wide_row(node, c, width);
-                    let own_gen = usize::from(counts);
-                    if let Some(r) = row.get_mut(own_gen) {
+                    if let Some(r) = row.get_mut(usize::from(counts)) {
                         *r = add(*r, own)?;
                     }
-                    for j in 0..width {
-                        let from_child = if counts {
-                            if j >= 1 {
-                                child.get(j - 1).copied().unwrap_or_default()
-                            } else {
-                                Decimal::ZERO
-                            }
-                        } else {
-                            child.get(j).copied().unwrap_or_default()
-                        };
-                        if let Some(r) = row.get_mut(j) {
-                            *r = add(*r, from_child)?;
-                        }
+                    // Below a counted child, its generations move one down.
+                    let shift = usize::from(counts);
+                    for (j, r) in row.iter_mut().enumerate().skip(shift) {
+                        *r = add(*r, child.get(j - shift).copied().unwrap_or_default())?;
                     }
                 }
-                let result = self.levelled(agg, &row, *from, to, m)?;
+                let result = self.levelled(agg, &row, *from, to, m);
                 self.set_wide(node, m, &row);
-                Ok(result)
+                self.scratch = row;
+                result
             }
         }
     }
@@ -633,15 +618,22 @@ impl<'a> Run<'a> {
         Ok(finish(agg.op, Acc::Total(total)))
     }
 
-    fn wide_row(&self, node: NodeId, m: MemberIx, width: usize) -> Vec<Decimal> {
+    /// The scratch row, zeroed to `width` numbers.
+    fn take_row(&mut self, width: usize) -> Vec<Decimal> {
+        let mut row = std::mem::take(&mut self.scratch);
+        row.clear();
+        row.resize(width, Decimal::ZERO);
+        row
+    }
+
+    /// Member `m`'s row of a per-level or per-bucket state.
+    fn wide_row(&self, node: NodeId, m: MemberIx, width: usize) -> &[Decimal] {
         match self.states.get(node) {
             Some(State::Wide { data, .. }) => {
                 let start = (m as usize).saturating_mul(width);
-                data.get(start..start + width)
-                    .map(<[Decimal]>::to_vec)
-                    .unwrap_or_default()
+                data.get(start..start + width).unwrap_or_default()
             }
-            _ => Vec::new(),
+            _ => &[],
         }
     }
 
@@ -667,7 +659,7 @@ impl<'a> Run<'a> {
     ) -> Result<Val, Arith> {
         let width = buckets.len();
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable(p));
-        let mut row = vec![Decimal::ZERO; width];
+        let mut row = self.take_row(width);
         let start = bucket_of(Decimal::ZERO)?;
         if let Some(r) = row.get_mut(start) {
             *r = dec(self.expr(value, m, NONE)?);
@@ -675,23 +667,28 @@ impl<'a> Run<'a> {
         for c in children(self.net, m) {
             let child = self.wide_row(node, c, width);
             for (r, x) in row.iter_mut().zip(child) {
-                *r = add(*r, x)?;
+                *r = add(*r, *x)?;
             }
         }
         let p = dec(self.expr(percent, m, NONE)?);
         let at = bucket_of(p)?;
         let mut earned = Decimal::ZERO;
-        let mut state = vec![Decimal::ZERO; width];
-        for (b, (w, paid)) in row.iter().zip(buckets).enumerate() {
+        let mut moved = Decimal::ZERO;
+        // Sources whose highest percentage so far is below `p` move up to `p`.
+        for (b, (w, paid)) in row.iter_mut().zip(buckets).enumerate() {
             if p > *paid {
                 earned = add(earned, mul(*w, p - *paid)?)?;
             }
-            let target = b.max(at);
-            if let Some(s) = state.get_mut(target) {
-                *s = add(*s, *w)?;
+            if b < at {
+                moved = add(moved, *w)?;
+                *w = Decimal::ZERO;
             }
         }
-        self.set_wide(node, m, &state);
+        if let Some(r) = row.get_mut(at) {
+            *r = add(*r, moved)?;
+        }
+        self.set_wide(node, m, &row);
+        self.scratch = row;
         Ok(Val::Dec(earned))
     }
 
