@@ -82,6 +82,10 @@ struct Checker<'a> {
     export_nodes: Vec<(String, NodeId, Ty)>,
     /// The order to lower `let`s in: each after the ones it reads.
     let_order: Vec<usize>,
+    /// Definitions whose lowering reported errors.
+    failed_nodes: Vec<NodeId>,
+    /// Set when a level bound reads a definition already reported as wrong.
+    bounds_poisoned: bool,
 }
 
 /// Where an expression is evaluated.
@@ -117,6 +121,21 @@ const RELATIONS: &[&str] = &[
     "generations",
 ];
 const TYPES: &[&str] = &["volume", "money", "percent", "count", "bool"];
+
+fn statement_span(st: &Statement) -> Span {
+    match st {
+        Statement::Plan { span, .. }
+        | Statement::Currency { span, .. }
+        | Statement::Rounding { span, .. }
+        | Statement::UsesPlacement { span }
+        | Statement::Limit { span, .. } => *span,
+        Statement::Input(d) => d.span,
+        Statement::Let(d) => d.span,
+        Statement::Rank(d) => d.span,
+        Statement::Bonus(d) => d.span,
+        Statement::Export(d) => d.span,
+    }
+}
 
 /// The stand-in for an expression already reported as wrong.
 fn poison() -> (TExpr, Ty) {
@@ -176,7 +195,7 @@ fn suggest<'s>(name: &str, candidates: impl IntoIterator<Item = &'s str>) -> Opt
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(name, c);
-        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+        if c != name && score > 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
     }
@@ -209,6 +228,8 @@ impl<'a> Checker<'a> {
             limit_node: None,
             export_nodes: Vec::new(),
             let_order: Vec::new(),
+            failed_nodes: Vec::new(),
+            bounds_poisoned: false,
         }
     }
 
@@ -329,7 +350,7 @@ impl<'a> Checker<'a> {
                 Statement::Export(decl) => {
                     if let Some(first) = self.exports.iter().find(|e| e.name.name == decl.name.name)
                     {
-                        self.errors.push(CheckError::Duplicate {
+                        self.errors.push(CheckError::DuplicateExport {
                             name: decl.name.name.clone(),
                             span: decl.name.span,
                             first: first.name.span,
@@ -340,26 +361,35 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let anchor = seen
+            .get("plan")
+            .copied()
+            .or_else(|| self.ast.statements.first().map(statement_span))
+            .unwrap_or_default();
         if self.name.is_none() {
             self.errors.push(CheckError::MissingStatement {
+                span: anchor,
                 statement: "plan".into(),
                 example: "plan \"My plan\"".into(),
             });
         }
         if self.currency.is_none() {
             self.errors.push(CheckError::MissingStatement {
+                span: anchor,
                 statement: "currency".into(),
                 example: "currency USD".into(),
             });
         }
         if self.rounding.is_none() && !seen.contains_key("rounding") {
             self.errors.push(CheckError::MissingStatement {
+                span: anchor,
                 statement: "rounding".into(),
                 example: "rounding 2 half_even".into(),
             });
         }
         if self.bonuses.is_empty() {
             self.errors.push(CheckError::MissingStatement {
+                span: anchor,
                 statement: "bonus".into(),
                 example: "bonus retail pays 20% of cv".into(),
             });
@@ -511,6 +541,7 @@ impl<'a> Checker<'a> {
     /// only the types of definitions are of interest.
     fn lower_all(&mut self, types_only: bool) {
         self.nodes.clear();
+        self.failed_nodes.clear();
         for (i, (ident, ty, _)) in self.inputs.iter().enumerate() {
             self.nodes.push(Node {
                 label: ident.name.clone(),
@@ -561,8 +592,12 @@ impl<'a> Checker<'a> {
             let Some(&(_, expr)) = self.lets.get(i) else {
                 continue;
             };
+            let errors_before = self.errors.len();
             let (t, ty) = self.lower(expr, Ctx::default());
             let id = self.let_node(i);
+            if self.errors.len() > errors_before {
+                self.failed_nodes.push(id);
+            }
             let global = self.is_global(&t);
             if let Some(node) = self.nodes.get_mut(id) {
                 node.ty = ty;
@@ -799,7 +834,7 @@ impl<'a> Checker<'a> {
                         span: id.span,
                         help: Some("declare ranks with `rank bronze when ...`".to_string()),
                     });
-                    (TExpr::Const(Val::Rank(0)), Ty::Rank)
+                    poison()
                 }
             };
         }
@@ -967,7 +1002,23 @@ impl<'a> Checker<'a> {
                             &self.text(other.span),
                             self.ranks.iter().map(|(n, _)| n.name.as_str()),
                         )
-                        .map(|s| format!("did you mean `{s}`?")),
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .or_else(|| {
+                            let names: Vec<String> = self
+                                .ranks
+                                .iter()
+                                .map(|(n, _)| format!("`{}`", n.name))
+                                .collect();
+                            let example = self
+                                .ranks
+                                .get(1)
+                                .or(self.ranks.first())
+                                .map_or("silver", |(n, _)| n.name.as_str());
+                            Some(format!(
+                                "compare `rank` with a rank name ({}), as in `rank >= {example}`",
+                                names.join(", ")
+                            ))
+                        }),
                     });
                 } else {
                     self.unify(aty, bty, l.span, r.span, "compare");
@@ -1006,6 +1057,18 @@ impl<'a> Checker<'a> {
                 )
             }
             BinaryOp::Mul | BinaryOp::Of => {
+                if op == BinaryOp::Of && !bty.is_numeric() {
+                    self.errors.push(CheckError::TypeMismatch {
+                        expected: "a number after `of`".into(),
+                        found: format!("{} `{}`", bty.describe(), self.text(r.span)),
+                        span: r.span,
+                        help: (bty == Ty::Bool).then(|| {
+                            "a percentage is taken of a value; to pay only where a condition holds, write it in the bonus's `when`"
+                                .to_string()
+                        }),
+                    });
+                    return (bin(BinOp::Mul, a, b), Ty::Unknown);
+                }
                 if op == BinaryOp::Of && !matches!(aty, Ty::Percent | Ty::Number | Ty::Unknown) {
                     self.errors.push(CheckError::TypeMismatch {
                         expected: "a percentage before `of`".into(),
@@ -1094,14 +1157,10 @@ impl<'a> Checker<'a> {
             match slots.get_mut(r + 1) {
                 Some(Some((_, first))) => {
                     let first = *first;
-                    self.errors.push(CheckError::BadTable {
-                        message: format!("rank `{}` appears twice", key.name),
+                    self.errors.push(CheckError::DuplicateEntry {
+                        rank: key.name.clone(),
                         span: key.span,
-                        help: Some(format!(
-                            "the first entry for `{}` is at {}",
-                            key.name,
-                            self.where_is(first)
-                        )),
+                        first,
                     });
                 }
                 Some(slot) => *slot = Some((t, key.span)),
@@ -1128,11 +1187,6 @@ impl<'a> Checker<'a> {
             .map(|s| s.map_or(TExpr::Const(zero), |(t, _)| t))
             .collect::<Vec<TExpr>>();
         (TExpr::RankTable { rank, entries }, ty)
-    }
-
-    fn where_is(&self, span: Span) -> String {
-        let (line, col) = span.line_col(self.source);
-        format!("line {line}, column {col}")
     }
 
     fn lower_call(&mut self, function: &Ident, args: &[Expr], span: Span, ctx: Ctx) -> (TExpr, Ty) {
@@ -1439,6 +1493,14 @@ impl<'a> Checker<'a> {
                 1
             }
         };
+        let mut reads_failed = false;
+        t.for_each_slot(&mut |n| reads_failed |= self.failed_nodes.contains(&n));
+        if reads_failed {
+            // The bound's definition is already reported; checking against
+            // what is left of it would only add noise.
+            self.bounds_poisoned = true;
+            return (from_value, from_value, t);
+        }
         let max = match self.static_bound(&t) {
             Some(d) if d.fract().is_zero() && d <= Decimal::from(64) && d >= Decimal::ZERO => {
                 d.to_string().parse::<usize>().unwrap_or(0)
@@ -1495,6 +1557,7 @@ impl<'a> Checker<'a> {
                 return poison();
             }
         };
+        let mut bounds_failed = false;
         let relation = match &agg.relation.kind {
             RelationKind::Named(id) => match id.name.as_str() {
                 "children" | "legs" => TRelation::Children,
@@ -1525,7 +1588,10 @@ impl<'a> Checker<'a> {
                 to,
                 compressed_by,
             } => {
+                let before = self.errors.len();
+                self.bounds_poisoned = false;
                 let (from, max, to) = self.level_bounds(from, to, "level");
+                bounds_failed = self.errors.len() > before || self.bounds_poisoned;
                 let compressed_by = compressed_by.as_ref().map(|c| {
                     let (t, ty) = self.lower(c, Ctx::default());
                     self.expect_ty(ty, Ty::Bool, c.span, "a compression condition");
@@ -1539,7 +1605,10 @@ impl<'a> Checker<'a> {
                 }
             }
             RelationKind::Generations { from, to, counting } => {
+                let before = self.errors.len();
+                self.bounds_poisoned = false;
                 let (from, max, to) = self.level_bounds(from, to, "generation");
+                bounds_failed = self.errors.len() > before || self.bounds_poisoned;
                 let (c, ty) = self.lower(counting, Ctx::default());
                 self.expect_ty(
                     ty,
@@ -1598,7 +1667,7 @@ impl<'a> Checker<'a> {
                 let (TRelation::Levels { from, max, .. }
                 | TRelation::Generations { from, max, .. }) = &relation
                 else {
-                    self.errors.push(CheckError::BadTable {
+                    self.errors.push(CheckError::Invalid {
                         message: "rates with `at` need levels or generations".into(),
                         span: agg.relation.span,
                         help: Some("write `sum(cv over levels 1..3 at 5%, 3%, 2%)`".into()),
@@ -1606,7 +1675,7 @@ impl<'a> Checker<'a> {
                     return (TExpr::Const(Val::Dec(Decimal::ZERO)), ty);
                 };
                 if op != AggOp::Sum {
-                    self.errors.push(CheckError::BadTable {
+                    self.errors.push(CheckError::Invalid {
                         message: format!("rates with `at` only work with `sum`, not `{fname}`"),
                         span: agg.function.span,
                         help: None,
@@ -1617,7 +1686,14 @@ impl<'a> Checker<'a> {
                 for r in list {
                     match &r.kind {
                         ExprKind::Percent(d) | ExprKind::Number(d) => rates.push(*d),
-                        _ => self.errors.push(CheckError::BadTable {
+                        ExprKind::Unary(UnaryOp::Neg, inner)
+                            if matches!(inner.kind, ExprKind::Percent(_) | ExprKind::Number(_)) =>
+                        {
+                            if let ExprKind::Percent(d) | ExprKind::Number(d) = inner.kind {
+                                rates.push(-d);
+                            }
+                        }
+                        _ => self.errors.push(CheckError::Invalid {
                             message: format!(
                                 "rate `{}` is not a fixed percentage",
                                 self.text(r.span)
@@ -1629,28 +1705,22 @@ impl<'a> Checker<'a> {
                         }),
                     }
                 }
-                if list.len() != wanted {
+                if list.len() != wanted && !bounds_failed {
                     let (first, last) = (list.first().map(|e| e.span), list.last().map(|e| e.span));
                     let s = match (first, last) {
                         (Some(a), Some(b)) => a.to(b),
                         _ => agg.relation.span,
                     };
-                    self.errors.push(CheckError::BadTable {
-                        message: format!(
-                            "{} rate{} for {} level{}",
-                            list.len(),
-                            if list.len() == 1 { "" } else { "s" },
-                            wanted,
-                            if wanted == 1 { "" } else { "s" }
-                        ),
+                    let levels = if from == max {
+                        format!("level {from} needs 1 rate")
+                    } else {
+                        format!("levels {from}..{max} need {wanted} rates")
+                    };
+                    self.errors.push(CheckError::Invalid {
+                        message: format!("{levels}, found {}", list.len()),
                         span: s,
-                        help: Some(format!(
-                            "levels {from}..{max} need one rate each, in order: {wanted} rates"
-                        )),
+                        help: Some("give one rate per level, in order: `at 10%, 5%, 3%`".into()),
                     });
-                }
-                if op == AggOp::Sum && ty == Ty::Count {
-                    // A rate per level of a count stays a count.
                 }
                 Some(rates)
             }

@@ -29,7 +29,7 @@ pub enum CheckError {
         span: Span,
         suggestion: Option<String>,
     },
-    #[error("unknown rounding `{name}`")]
+    #[error("unknown rounding mode `{name}`")]
     UnknownRounding {
         name: String,
         span: Span,
@@ -48,7 +48,23 @@ pub enum CheckError {
         meaning: String,
     },
     #[error("the plan has no `{statement}` statement")]
-    MissingStatement { statement: String, example: String },
+    MissingStatement {
+        statement: String,
+        example: String,
+        span: Span,
+    },
+    #[error("`{name}` is exported twice")]
+    DuplicateExport {
+        name: String,
+        span: Span,
+        first: Span,
+    },
+    #[error("rank `{rank}` appears twice in the table")]
+    DuplicateEntry {
+        rank: String,
+        span: Span,
+        first: Span,
+    },
     #[error("`{statement}` is given twice")]
     RepeatedStatement {
         statement: String,
@@ -124,8 +140,10 @@ impl CheckError {
             | CheckError::Invalid { span, .. }
             | CheckError::Cycle { span, .. }
             | CheckError::UnknownRank { span, .. }
-            | CheckError::BadTable { span, .. } => *span,
-            CheckError::MissingStatement { .. } => Span::new(0, 0),
+            | CheckError::BadTable { span, .. }
+            | CheckError::MissingStatement { span, .. }
+            | CheckError::DuplicateExport { span, .. }
+            | CheckError::DuplicateEntry { span, .. } => *span,
         }
     }
 
@@ -142,13 +160,16 @@ impl CheckError {
             }),
             CheckError::UnknownType { suggestion, .. } => did_you_mean(suggestion)
                 .or_else(|| Some("input types are volume, money, percent, count and bool".to_string())),
-            CheckError::UnknownRounding { suggestion, .. } => did_you_mean(suggestion).or_else(|| {
-                Some("rounding modes are half_even, half_up, half_down, down and up".to_string())
-            }),
+            CheckError::UnknownRounding { suggestion, .. } => Some(format!(
+                "{}rounding modes are half_even (banker's rounding), half_up, half_down, down and up",
+                did_you_mean(suggestion).map(|d| format!("{d} ")).unwrap_or_default()
+            )),
             CheckError::UnknownRank { suggestion, .. } => did_you_mean(suggestion),
             CheckError::Duplicate { .. } => Some("give each input, definition, rank and bonus its own name".into()),
             CheckError::Reserved { meaning, .. } => Some(format!("{meaning}; choose another name")),
             CheckError::MissingStatement { example, .. } => Some(format!("add `{example}`")),
+            CheckError::DuplicateExport { .. } => Some("export each column once".to_string()),
+            CheckError::DuplicateEntry { .. } => Some("give each rank one value".to_string()),
             CheckError::RepeatedStatement { .. } => Some("keep one of them".to_string()),
             CheckError::TypeMismatch { help, .. } | CheckError::Units { help, .. } | CheckError::Invalid { help, .. } => {
                 help.clone()
@@ -181,6 +202,25 @@ impl ToDiagnostic for CheckError {
                     .with_label("defined again here")
                     .with_secondary(*first, "first defined here");
             }
+            CheckError::DuplicateExport { first, .. } => {
+                d = d
+                    .with_label("exported again here")
+                    .with_secondary(*first, "first exported here");
+            }
+            CheckError::DuplicateEntry { first, .. } => {
+                d = d
+                    .with_label("given again here")
+                    .with_secondary(*first, "first entry here");
+            }
+            CheckError::MissingStatement { statement, .. } => {
+                d = d.with_label(format!("this plan has no `{statement}`"));
+            }
+            CheckError::UnknownName { .. } => d = d.with_label("not defined"),
+            CheckError::UnknownFunction { .. } => d = d.with_label("not a function"),
+            CheckError::UnknownRelation { .. } => d = d.with_label("not a relation"),
+            CheckError::UnknownType { .. } => d = d.with_label("not a type"),
+            CheckError::UnknownRounding { .. } => d = d.with_label("not a rounding mode"),
+            CheckError::UnknownRank { .. } => d = d.with_label("not a rank"),
             CheckError::Cycle { path, .. } => {
                 d = d.with_label("defined here");
                 for (name, span) in path.iter().skip(1) {
@@ -229,7 +269,7 @@ impl ToDiagnostic for CheckWarning {
         let d = Diagnostic::warning(self.to_string(), self.span());
         match self {
             CheckWarning::RateAbove100 { .. } => {
-                d.with_help(Some("a member would be paid more than the volume it is paid on".to_string()))
+                d.with_help(Some("a member would be paid more than the value the rate is taken of".to_string()))
             }
             CheckWarning::UnreachableRank { higher, higher_span, .. } => d
                 .with_secondary(*higher_span, format!("every member that meets it also meets `{higher}`"))

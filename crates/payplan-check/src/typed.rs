@@ -46,7 +46,10 @@ impl Ty {
     }
 
     pub fn is_numeric(self) -> bool {
-        matches!(self, Ty::Volume | Ty::Money | Ty::Percent | Ty::Count | Ty::Number | Ty::Unknown)
+        matches!(
+            self,
+            Ty::Volume | Ty::Money | Ty::Percent | Ty::Count | Ty::Number | Ty::Unknown
+        )
     }
 }
 

@@ -11,6 +11,8 @@ pub enum SyntaxError {
         found: String,
         expected: String,
         help: Option<String>,
+        /// Another place that explains the error (an unclosed bracket).
+        note: Option<(Span, String)>,
     },
     #[error("`{text}` is not a number this plan can hold")]
     BadNumber { span: Span, text: String },
@@ -58,12 +60,23 @@ impl SyntaxError {
 impl ToDiagnostic for SyntaxError {
     fn to_diagnostic(&self) -> Diagnostic {
         let label = match self {
-            SyntaxError::Unexpected { expected, .. } => format!("expected {expected}"),
+            SyntaxError::Unexpected { found, .. } if found.starts_with("the end") => {
+                "the file ends here".to_string()
+            }
+            SyntaxError::Unexpected { found, .. } => format!("unexpected {found}"),
             SyntaxError::TooDeep { .. } => "too deep".to_string(),
+            SyntaxError::TooLong { .. } => "too many operators".to_string(),
             _ => String::new(),
         };
-        Diagnostic::error(self.to_string(), self.span())
+        let d = Diagnostic::error(self.to_string(), self.span())
             .with_label(label)
-            .with_help(self.help())
+            .with_help(self.help());
+        match self {
+            SyntaxError::Unexpected {
+                note: Some((span, text)),
+                ..
+            } => d.with_secondary(*span, text.clone()),
+            _ => d,
+        }
     }
 }

@@ -37,6 +37,7 @@ pub fn parse(source: &str) -> Result<PlanAst, SyntaxError> {
         found: "the end of the file".into(),
         expected: "a statement".into(),
         help: None,
+        note: None,
     })?;
     let mut statements = Vec::new();
     for pair in file.into_inner() {
@@ -299,6 +300,13 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
         Rule::name => ExprKind::Name(ident(pair)),
         Rule::expr => return expr(pair),
+        Rule::paren => {
+            return expr(
+                meaningful(pair)
+                    .next()
+                    .ok_or(SyntaxError::Internal { span })?,
+            );
+        }
         Rule::if_expr => {
             let mut inner = meaningful(pair);
             let condition = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
@@ -345,7 +353,7 @@ fn rank_table(pair: Pair<'_, Rule>) -> Result<Vec<(Ident, Expr)>, SyntaxError> {
     let mut entries = Vec::new();
     for entry in meaningful(pair) {
         let span = span_of(&entry);
-        let mut inner = entry.into_inner();
+        let mut inner = meaningful(entry);
         let key = ident(inner.next().ok_or(SyntaxError::Internal { span })?);
         let value = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
         entries.push((key, value));
@@ -471,6 +479,11 @@ fn bound(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             kind: ExprKind::Name(ident(inner)),
             span,
         }),
+        Rule::paren => expr(
+            meaningful(inner)
+                .next()
+                .ok_or(SyntaxError::Internal { span })?,
+        ),
         _ => expr(inner),
     }
 }
@@ -664,6 +677,14 @@ fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_generations => "`generations`",
         Rule::kw_counting => "`counting`",
         Rule::kw_within => "`within`",
+        Rule::open_paren => "`(`",
+        Rule::close_paren => "`)`",
+        Rule::open_brace => "`{`",
+        Rule::close_brace => "`}`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::assign => "`=`",
+        Rule::dots => "`..`",
         _ => return None,
     })
 }
@@ -705,10 +726,25 @@ const RESERVED: &[&str] = &[
 fn token_at(source: &str, pos: usize) -> (String, Span) {
     let rest = source.get(pos..).unwrap_or("");
     let Some(first) = rest.chars().next() else {
-        return ("the end of the file".into(), Span::new(pos, pos));
+        // Point at the end of the last line with text, not past the file.
+        let end = source.trim_end().len();
+        return ("the end of the file".into(), Span::new(end, end));
     };
+    let prev = source.get(..pos).and_then(|b| b.chars().last());
+    // `a == b` fails at the second `=`; `5.` fails at the point.
+    if first == '=' && prev == Some('=') {
+        return ("`==`".into(), Span::new(pos - 1, pos + 1));
+    }
+    if first == '.' && prev.is_some_and(|c| c.is_ascii_digit()) {
+        let start = source
+            .get(..pos)
+            .and_then(|b| b.rfind(|c: char| !c.is_ascii_digit()).map(|i| i + 1))
+            .unwrap_or(0);
+        let text = source.get(start..=pos).unwrap_or(".");
+        return (format!("`{text}`"), Span::new(start, pos + 1));
+    }
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(rest.len())
     } else {
         let two = rest.get(..2).unwrap_or("");
@@ -745,8 +781,8 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
             }
         }
     }
-    // A statement keyword alongside "operator" just means "the statement may end here".
-    let statement_word = "a statement (`plan`, `input`, `let`, `rank`, `bonus`, `limit`, `export`)";
+    // Where an operator may follow, the keywords that continue an
+    // expression or an aggregate are noise.
     if expected.len() > 1 && expected.contains(&"an operator") {
         expected.retain(|w| {
             !matches!(
@@ -755,31 +791,80 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
             )
         });
     }
+    // Whatever can start an expression is covered by "an expression"; a `(`
+    // after a name (a call) by "an operator".
+    if expected.contains(&"an expression") {
+        expected.retain(|w| {
+            !matches!(
+                *w,
+                "`(`"
+                    | "`if`"
+                    | "`by`"
+                    | "a number"
+                    | "`true` or `false`"
+                    | "a name"
+                    | "`not`"
+                    | "`count`"
+                    | "`within`"
+            )
+        });
+    }
+    if expected.contains(&"an operator") {
+        expected.retain(|w| *w != "`(`");
+    }
+    // Any statement keyword means "a new statement may start here"; so may
+    // the end of the file.
     if expected
         .iter()
-        .any(|w| w.starts_with("`plan`") || *w == statement_word)
+        .any(|w| is_statement_keyword(w) || *w == STATEMENT)
     {
-        expected.retain(|w| !is_statement_keyword(w));
-        if !expected.contains(&statement_word) {
-            expected.push(statement_word);
+        expected.retain(|w| !is_statement_keyword(w) && *w != "the end of the file");
+        if !expected.contains(&STATEMENT) {
+            expected.push(STATEMENT);
         }
     }
+    // Punctuation first: it is what the author most likely forgot.
+    expected.sort_by_key(|w| usize::from(!(w.len() <= 4 && w.starts_with('`'))));
     let expected_text = join_or(&expected);
     let (found, found_span) = token_at(source, pos);
-    let word = found.trim_matches('`');
-    let help = if RESERVED.contains(&word) && expected.contains(&"a name") {
+    let word = found.trim_matches('`').to_string();
+    let before = source.get(..found_span.start).unwrap_or("").trim_end();
+    let starts_statement = found == "the end of the file" || is_statement_keyword(&found);
+
+    let mut note = None;
+    if expected.iter().any(|w| *w == "`)`" || *w == "`}`") {
+        if let Some(open) = unclosed_bracket(source, found_span.start) {
+            note = Some((open, "this bracket is not closed".to_string()));
+        }
+    }
+    if note.is_none() && starts_statement && expected.contains(&"an expression") {
+        if let Some(last) = before.char_indices().last() {
+            let at = Span::new(last.0, last.0 + last.1.len_utf8());
+            note = Some((at, "a value is missing after this".to_string()));
+        }
+    }
+    let help = if RESERVED.contains(&word.as_str()) && expected.contains(&"a name") {
         Some(format!(
             "`{word}` is a reserved word of the plan language; choose another name"
         ))
+    } else if before.ends_with(',') && (starts_statement || word == ")") {
+        Some("remove the `,` after the last item of the list".to_string())
+    } else if expected.contains(&"`pays`") {
+        Some("a bonus is written `bonus NAME when CONDITION pays AMOUNT`".to_string())
+    } else if expected.contains(&"`:`") && word == "=" {
+        Some("table entries are written `bronze: 2`".to_string())
+    } else if found.starts_with("the end") && expected.contains(&"`else`") {
+        Some("an `if` needs both branches: `if CONDITION then A else B`".to_string())
     } else {
-        match word {
+        match word.as_str() {
             "==" => Some("compare with a single `=`".to_string()),
             "&&" => Some("write `and`".to_string()),
             "||" => Some("write `or`".to_string()),
             "!" => Some("write `not`, or `!=` for \"not equal\"".to_string()),
-            "{" => Some("tables are written `by rank { bronze: 2, silver: 4 }`".to_string()),
+            ";" => Some("statements end at the line's end; remove the `;`".to_string()),
             "'" => Some("a plan's name is written in double quotes".to_string()),
-            _ if word.ends_with('.') || word.contains(',') => Some(
+            "\"" => Some("a plan's name is closed with `\"` on the same line".to_string()),
+            w if w.ends_with('.') && w.starts_with(|c: char| c.is_ascii_digit()) => Some(
                 "write numbers with digits and an optional fraction, such as `12.5`".to_string(),
             ),
             _ => None,
@@ -790,7 +875,34 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
         found,
         expected: expected_text,
         help,
+        note,
     }
+}
+
+const STATEMENT: &str = "a statement (`plan`, `input`, `let`, `rank`, `bonus`, `limit`, `export`)";
+
+/// The innermost bracket opened before `pos` and not closed by then.
+fn unclosed_bracket(source: &str, pos: usize) -> Option<Span> {
+    let mut open: Vec<usize> = Vec::new();
+    let (mut in_comment, mut in_string) = (false, false);
+    for (i, b) in source.bytes().enumerate().take(pos) {
+        if in_comment {
+            in_comment = b != b'\n';
+        } else if in_string {
+            in_string = b != b'"' && b != b'\n';
+        } else {
+            match b {
+                b'#' => in_comment = true,
+                b'"' => in_string = true,
+                b'(' | b'{' => open.push(i),
+                b')' | b'}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.last().map(|&i| Span::new(i, i + 1))
 }
 
 fn is_statement_keyword(word: &str) -> bool {
