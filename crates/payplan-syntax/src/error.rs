@@ -12,7 +12,7 @@ pub enum SyntaxError {
         expected: String,
         help: Option<String>,
         /// Another place that explains the error (an unclosed bracket).
-        note: Option<(Span, String)>,
+        note: Option<Box<(Span, String)>>,
     },
     #[error("`{text}` is not a number this plan can hold")]
     BadNumber { span: Span, text: String },
@@ -73,9 +73,8 @@ impl ToDiagnostic for SyntaxError {
             .with_help(self.help());
         match self {
             SyntaxError::Unexpected {
-                note: Some((span, text)),
-                ..
-            } => d.with_secondary(*span, text.clone()),
+                note: Some(note), ..
+            } => d.with_secondary(note.0, note.1.clone()),
             _ => d,
         }
     }

@@ -834,13 +834,13 @@ fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> SyntaxError 
     let mut note = None;
     if expected.iter().any(|w| *w == "`)`" || *w == "`}`") {
         if let Some(open) = unclosed_bracket(source, found_span.start) {
-            note = Some((open, "this bracket is not closed".to_string()));
+            note = Some(Box::new((open, "this bracket is not closed".to_string())));
         }
     }
     if note.is_none() && starts_statement && expected.contains(&"an expression") {
         if let Some(last) = before.char_indices().last() {
             let at = Span::new(last.0, last.0 + last.1.len_utf8());
-            note = Some((at, "a value is missing after this".to_string()));
+            note = Some(Box::new((at, "a value is missing after this".to_string())));
         }
     }
     let help = if RESERVED.contains(&word.as_str()) && expected.contains(&"a name") {
