@@ -16,6 +16,7 @@ member (`id`, `sponsor`, `pv`, `cv` and the columns the plan reads).
 Example:
   payplan check plans/*.plan
   payplan run plans/unilevel.plan --network network.csv > payouts.csv
+  payplan gen --members 1000000 --seed 7 --output big.csv
 
 Exit status: 0 on success, 2 on any error (a bad command line, a missing or
 unreadable file, a plan that does not compile, a refused network).";
@@ -52,6 +53,26 @@ status 2. The plan's warnings go to standard error and do not stop the run.
 
 Example:
   payplan run plans/ranked.plan --network network.csv --members members.csv";
+
+const GEN_ABOUT: &str = "Generate a realistic random network for benches, tests and what-if runs";
+
+const GEN_LONG_ABOUT: &str = "\
+Generate a realistic random network for benches, tests and what-if runs.
+
+The network is CSV with the header `id,sponsor,pv,cv`, then
+`placement,leg,carry_left,carry_right` with `--placement` and `new` with
+`--new`; its rows come in a shuffled order. The same arguments give the same
+bytes on every machine; another seed gives another network of the same
+shape. Many volumes are exactly on common thresholds (0, 50, 100, 200,
+1000...); a few are refunds (negative).
+
+It needs about 20 bytes of memory per member, and seconds for 10 million
+members. On a terminal, a progress bar shows on standard error when it takes
+a while.
+
+Example:
+  payplan gen --members 1000000 --seed 7 --placement --output network.csv
+  payplan run plans/binary.plan --network network.csv > payouts.csv";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,6 +128,86 @@ pub(crate) enum Command {
         #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Csv)]
         format: Format,
     },
+    #[command(about = GEN_ABOUT, long_about = GEN_LONG_ABOUT)]
+    Gen {
+        /// The number of members (at least 1)
+        #[arg(long, value_name = "N", value_parser = parse_members)]
+        members: u64,
+
+        /// The seed of the random numbers: the same seed, the same network
+        #[arg(long, value_name = "S")]
+        seed: u64,
+
+        /// The shape of the sponsor tree
+        #[arg(long, value_enum, value_name = "SHAPE", default_value_t = GenShape::Mlm)]
+        shape: GenShape,
+
+        /// Add a binary placement tree (`placement`, `leg`) and carried-in
+        /// volumes (`carry_left`, `carry_right`), for binary plans
+        #[arg(long)]
+        placement: bool,
+
+        /// Add the `new` column (about 10% `true`), for plans that pay on
+        /// new recruits
+        #[arg(long)]
+        new: bool,
+
+        /// Write the network to this file (whole or not at all) instead of
+        /// standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+
+        /// Show no progress bar
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+/// The shapes of `payplan gen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GenShape {
+    /// Realistic: a root per 100,000 members, most recruit nobody, a few
+    /// recruit thousands, thousands of levels deep at 10 million
+    Mlm,
+    /// Preferential attachment: the more recruits, the more new ones
+    Pref,
+    /// One line, each member sponsoring the next
+    Chain,
+    /// One root with everybody else below it
+    Star,
+    /// A chain of half the members whose end sponsors the other half
+    Broom,
+}
+
+impl From<GenShape> for payplan_gen::Shape {
+    fn from(shape: GenShape) -> Self {
+        match shape {
+            GenShape::Mlm => Self::Mlm,
+            GenShape::Pref => Self::Pref,
+            GenShape::Chain => Self::Chain,
+            GenShape::Star => Self::Star,
+            GenShape::Broom => Self::Broom,
+        }
+    }
+}
+
+/// `--members`: a whole number from 1 to the generator's maximum; `_` may
+/// group digits (`10_000_000`).
+fn parse_members(text: &str) -> Result<u64, String> {
+    let digits: String = text.chars().filter(|&c| c != '_').collect();
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of members"))?;
+    if n == 0 {
+        return Err("a network needs at least 1 member".to_owned());
+    }
+    if n > payplan_gen::MAX_MEMBERS {
+        return Err(format!(
+            "at most {} members can be generated",
+            payplan_gen::MAX_MEMBERS
+        ));
+    }
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +229,7 @@ pub(crate) enum ColorWhen {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
@@ -135,5 +237,15 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn members_are_whole_positive_numbers() {
+        assert_eq!(parse_members("2000"), Ok(2000));
+        assert_eq!(parse_members("10_000_000"), Ok(10_000_000));
+        assert!(parse_members("0").unwrap_err().contains("at least 1"));
+        assert!(parse_members("-5").is_err());
+        assert!(parse_members("1e6").is_err());
+        assert!(parse_members("4294967296").unwrap_err().contains("at most"));
     }
 }

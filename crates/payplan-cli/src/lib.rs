@@ -1,4 +1,5 @@
-//! payplan's command line: check and run plans, render diagnostics.
+//! payplan's command line: check and run plans, generate networks, render
+//! diagnostics.
 //!
 //! The `payplan` binary is `std::process::exit(payplan_cli::main())`; [`run`]
 //! does the same work in-process, on any writers, for tests and hosts.
@@ -12,6 +13,7 @@
 //! ```
 
 mod args;
+mod gen;
 mod render;
 
 use std::ffi::OsString;
@@ -42,6 +44,8 @@ pub fn main() -> i32 {
     let terminal = Terminal {
         stdout: !no_color && stdout.is_terminal(),
         stderr: !no_color && stderr.is_terminal(),
+        stdout_tty: stdout.is_terminal(),
+        stderr_tty: stderr.is_terminal(),
     };
     run_on(
         std::env::args_os(),
@@ -65,11 +69,14 @@ where
     run_on(args, stdout, stderr, Terminal::default())
 }
 
-/// Which of the two streams colors may be written to in `--color auto` mode.
+/// Which of the two streams colors may be written to in `--color auto` mode,
+/// and which are terminals (where a progress bar may show).
 #[derive(Debug, Clone, Copy, Default)]
 struct Terminal {
     stdout: bool,
     stderr: bool,
+    stdout_tty: bool,
+    stderr_tty: bool,
 }
 
 /// The output streams of one command.
@@ -153,6 +160,28 @@ where
             members,
             format,
         } => run_plan(&plan, &network, members.as_deref(), format, &mut streams),
+        Command::Gen {
+            members,
+            seed,
+            shape,
+            placement,
+            new,
+            output,
+            quiet,
+        } => {
+            let options = payplan_gen::GenOptions {
+                members,
+                seed,
+                shape: shape.into(),
+                placement,
+                new,
+            };
+            // A bar on standard error, unless the network itself goes to
+            // the same terminal.
+            let progress =
+                !quiet && terminal.stderr_tty && (output.is_some() || !terminal.stdout_tty);
+            gen::generate(&options, output.as_deref(), progress, &mut streams)
+        }
     }
 }
 
@@ -297,9 +326,29 @@ fn network_message(path: &Path, error: &NetworkError) -> String {
 /// Writes `text` to `path` through a temporary file in the same folder, so
 /// that `path` holds either its old contents or all of `text`.
 fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    write_atomically_with(path, &mut |file| file.write_all(text.as_bytes()))
+}
+
+/// Like [`write_atomically`], with the contents written by `write` (which
+/// may stream them): `path` is replaced only when `write` succeeds.
+fn write_atomically_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let cannot = |reason: &str| format!("cannot write `{}`: {reason}", path.display());
     if path.is_dir() {
         return Err(cannot("it is a directory, not a file"));
+    }
+    // A device or a pipe (`/dev/null`, `/dev/stdout`, a named pipe) is
+    // written in place: renaming a file over it would replace it.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| cannot(&io_reason(&e)))?;
+        return write(&mut file)
+            .and_then(|()| file.flush())
+            .map_err(|e| cannot(&io_reason(&e)));
     }
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -318,7 +367,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     let mut file = builder
         .tempfile_in(folder)
         .map_err(|e| cannot(&io_reason(&e)))?;
-    file.write_all(text.as_bytes())
+    write(file.as_file_mut())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| cannot(&io_reason(&e)))?;
     file.persist(path)
