@@ -1,51 +1,91 @@
 //! The passes: every node's value at every member, in the stages' order.
 
-use payplan_check::{
-    AggNode, AggOp, BinOp, Direction, NodeId, NodeKind, Stage, TExpr, TRelation, TypedPlan, Val,
-};
+use payplan_check::{AggOp, Direction, NodeId, NodeKind, Stage, TRelation, TypedPlan, Val};
 use payplan_network::{Column, MemberIx, Network, Side, NONE};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use crate::compile::{
+    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, DecFn, Env, Kind, Store, R,
+};
 use crate::error::EvalError;
 
 /// Every node's values on one network.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
-    values: Vec<Values>,
-}
-
-#[derive(Debug, Clone)]
-enum Values {
-    Pending,
-    Member(Vec<Val>),
-    Global(Val),
+    store: Vec<Store>,
 }
 
 impl Evaluation {
     /// The value of `node` at `member` (for a network total, the total).
     pub fn value(&self, node: NodeId, member: MemberIx) -> Option<Val> {
-        match self.values.get(node)? {
-            Values::Pending => None,
-            Values::Member(v) => v.get(member as usize).copied(),
-            Values::Global(v) => Some(*v),
+        let m = member as usize;
+        match self.store.get(node)? {
+            Store::Pending => None,
+            Store::Dec(v) => v.get(m).map(|d| Val::Dec(*d)),
+            Store::Bool(v) => v.get(m).map(|b| Val::Bool(*b)),
+            Store::Rank(v) => v.get(m).map(|r| Val::Rank(*r)),
+            Store::Global(v) => Some(*v),
         }
     }
 
     /// The value of a network-wide node.
     pub fn global(&self, node: NodeId) -> Option<Val> {
-        match self.values.get(node)? {
-            Values::Global(v) => Some(*v),
+        match self.store.get(node)? {
+            Store::Global(v) => Some(*v),
             _ => None,
         }
     }
 }
 
-/// Arithmetic that cannot be done exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Arith {
-    Overflow,
-    DivisionByZero,
-    NotInTable(Decimal),
+/// A node compiled for evaluation.
+enum Program {
+    /// Filled from the network before any pass.
+    Input,
+    Expr(Compiled),
+    Rank(Vec<BoolFn>),
+    Bonus {
+        qualification: Option<BoolFn>,
+        amount: DecFn,
+        cap: Option<DecFn>,
+    },
+    Aggregate(Aggregate),
+    Differential {
+        value: DecFn,
+        percent: DecFn,
+        buckets: Vec<Decimal>,
+    },
+    Total(DecFn),
+}
+
+struct Aggregate {
+    op: AggOp,
+    /// The value at a related member: a number, or a condition for `any`/`all`.
+    value: Compiled,
+    filter: Option<BoolFn>,
+    relation: Relation,
+}
+
+enum Relation {
+    Children,
+    Downline,
+    Group,
+    Upline,
+    Placement(Side),
+    Levels {
+        from: usize,
+        width: usize,
+        to: DecFn,
+        compressed_by: Option<BoolFn>,
+        rates: Option<Vec<Decimal>>,
+    },
+    Generations {
+        from: usize,
+        width: usize,
+        to: DecFn,
+        counting: BoolFn,
+        rates: Option<Vec<Decimal>>,
+    },
 }
 
 /// Running state of an aggregate at one member.
@@ -58,25 +98,20 @@ enum Acc {
 }
 
 /// Per-node state carried between members during a pass.
-#[derive(Debug, Clone)]
 enum State {
     None,
-    /// One accumulator per member (downline, group, upline, placement subtrees).
+    /// One accumulator per member (downline, group, upline).
     Acc(Vec<Acc>),
     /// `width` numbers per member: per-level sums, or differential buckets.
-    Wide {
-        width: usize,
-        data: Vec<Decimal>,
-    },
+    Wide(Vec<Decimal>),
 }
 
 struct Run<'a> {
     plan: &'a TypedPlan,
     net: &'a Network,
-    values: Vec<Values>,
+    programs: Vec<Program>,
+    store: Vec<Store>,
     states: Vec<State>,
-    /// A reusable row for per-level and per-bucket aggregates.
-    scratch: Vec<Decimal>,
 }
 
 /// Runs every pass of `plan` over `net`.
@@ -84,63 +119,111 @@ pub fn evaluate(plan: &TypedPlan, net: &Network) -> Result<Evaluation, EvalError
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
+    let compiler = Compiler { plan };
+    let programs = plan
+        .nodes
+        .iter()
+        .map(|node| compile_node(&compiler, &node.kind))
+        .collect();
     let mut run = Run {
         plan,
         net,
-        values: vec![Values::Pending; plan.nodes.len()],
-        states: vec![State::None; plan.nodes.len()],
-        scratch: Vec::new(),
+        programs,
+        store: vec![Store::Pending; plan.nodes.len()],
+        states: (0..plan.nodes.len()).map(|_| State::None).collect(),
     };
+    run.load_inputs()?;
     for stage in &plan.stages {
         match stage {
             Stage::Single(node) => run.single(*node)?,
             Stage::Recursive { direction, nodes } => run.recursive(*direction, nodes)?,
         }
     }
-    Ok(Evaluation { values: run.values })
+    Ok(Evaluation { store: run.store })
 }
 
-fn dec(v: Val) -> Decimal {
-    match v {
-        Val::Dec(d) => d,
-        Val::Bool(b) => Decimal::from(u8::from(b)),
-        Val::Rank(r) => Decimal::from(r),
-    }
-}
-
-fn truth(v: Val) -> bool {
-    match v {
-        Val::Bool(b) => b,
-        Val::Dec(d) => !d.is_zero(),
-        Val::Rank(r) => r > 0,
-    }
-}
-
-fn add(a: Decimal, b: Decimal) -> Result<Decimal, Arith> {
-    a.checked_add(b).ok_or(Arith::Overflow)
-}
-
-fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Arith> {
-    a.checked_mul(b).ok_or(Arith::Overflow)
-}
-
-/// Children of `m` in preorder: each child's subtree ends where the next begins.
-fn children(net: &Network, m: MemberIx) -> impl Iterator<Item = MemberIx> + '_ {
-    let end = net.subtree_end(m);
-    let mut next = m.saturating_add(1);
-    std::iter::from_fn(move || {
-        if next >= end {
-            return None;
+fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
+    match kind {
+        NodeKind::Input { .. } => Program::Input,
+        NodeKind::Expr(t) => Program::Expr(c.compile(t)),
+        NodeKind::Rank { requirements } => {
+            Program::Rank(requirements.iter().map(|t| c.boolean(t)).collect())
         }
-        let c = next;
-        next = net.subtree_end(c);
-        Some(c)
-    })
+        NodeKind::Bonus {
+            qualification,
+            amount,
+            cap,
+        } => Program::Bonus {
+            qualification: qualification.as_ref().map(|t| c.boolean(t)),
+            amount: c.dec(amount),
+            cap: cap.as_ref().map(|t| c.dec(t)),
+        },
+        NodeKind::Differential {
+            value,
+            percent,
+            buckets,
+        } => Program::Differential {
+            value: c.dec(value),
+            percent: c.dec(percent),
+            buckets: buckets.clone(),
+        },
+        NodeKind::Total { value } => Program::Total(c.dec(value)),
+        NodeKind::Aggregate(agg) => {
+            let value = match agg.op {
+                AggOp::Any | AggOp::All => Compiled::Bool(c.boolean(&agg.value)),
+                _ => Compiled::Dec(c.dec(&agg.value)),
+            };
+            let relation = match &agg.relation {
+                TRelation::Children => Relation::Children,
+                TRelation::Downline => Relation::Downline,
+                TRelation::Group => Relation::Group,
+                TRelation::Upline => Relation::Upline,
+                TRelation::Placement(side) => Relation::Placement(*side),
+                TRelation::Levels {
+                    from,
+                    max,
+                    to,
+                    compressed_by,
+                } => Relation::Levels {
+                    from: *from,
+                    width: max + 1,
+                    to: c.dec(to),
+                    compressed_by: compressed_by.as_ref().map(|t| c.boolean(t)),
+                    rates: agg.rates.clone(),
+                },
+                TRelation::Generations {
+                    from,
+                    max,
+                    to,
+                    counting,
+                } => Relation::Generations {
+                    from: *from,
+                    width: max + 1,
+                    to: c.dec(to),
+                    counting: c.boolean(counting),
+                    rates: agg.rates.clone(),
+                },
+            };
+            Program::Aggregate(Aggregate {
+                op: agg.op,
+                value,
+                filter: agg.filter.as_ref().map(|t| c.boolean(t)),
+                relation,
+            })
+        }
+    }
 }
 
 impl<'a> Run<'a> {
     fn n(&self) -> usize {
         self.net.len()
+    }
+
+    fn env(&self) -> Env<'_> {
+        Env {
+            store: &self.store,
+            placement: self.net.placement(),
+        }
     }
 
     fn error(&self, e: Arith, member: MemberIx, node: NodeId) -> EvalError {
@@ -166,63 +249,137 @@ impl<'a> Run<'a> {
         }
     }
 
+    fn load_inputs(&mut self) -> Result<(), EvalError> {
+        for (id, node) in self.plan.nodes.iter().enumerate() {
+            let NodeKind::Input { column } = node.kind else {
+                continue;
+            };
+            let name = self
+                .plan
+                .schema
+                .columns
+                .get(column)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let col = self
+                .net
+                .column_by_name(&name)
+                .ok_or(EvalError::MissingColumn { column: name })?;
+            let values = match col {
+                Column::Decimal(v) => Store::Dec(v.clone()),
+                Column::Bool(v) => Store::Bool(v.clone()),
+            };
+            if let Some(slot) = self.store.get_mut(id) {
+                *slot = values;
+            }
+        }
+        Ok(())
+    }
+
     fn single(&mut self, node: NodeId) -> Result<(), EvalError> {
         let Some(spec) = self.plan.nodes.get(node) else {
             return Ok(());
         };
+        let n = self.n() as MemberIx;
         if spec.global {
-            let v = match &spec.kind {
-                NodeKind::Total { value } => {
+            let v = match self.programs.get(node) {
+                Some(Program::Total(f)) => {
+                    let env = self.env();
                     let mut total = Decimal::ZERO;
-                    for m in 0..self.n() as MemberIx {
-                        let x = self
-                            .expr(value, m, NONE)
-                            .map_err(|e| self.error(e, m, node))?;
-                        total = add(total, dec(x)).map_err(|e| self.error(e, m, node))?;
+                    for m in 0..n {
+                        let x = f(&env, m, NONE).map_err(|e| self.error(e, m, node))?;
+                        total = add(total, x).map_err(|e| self.error(e, m, node))?;
                     }
                     Val::Dec(total)
                 }
-                NodeKind::Expr(t) => self
-                    .expr(t, NONE, NONE)
-                    .map_err(|e| self.error(e, NONE, node))?,
+                Some(Program::Expr(c)) => {
+                    let env = self.env();
+                    let r = match c {
+                        Compiled::Dec(f) => f(&env, NONE, NONE).map(Val::Dec),
+                        Compiled::Bool(f) => f(&env, NONE, NONE).map(Val::Bool),
+                        Compiled::Rank(f) => f(&env, NONE, NONE).map(Val::Rank),
+                    };
+                    r.map_err(|e| self.error(e, NONE, node))?
+                }
                 _ => Val::Dec(Decimal::ZERO),
             };
-            if let Some(slot) = self.values.get_mut(node) {
-                *slot = Values::Global(v);
+            if let Some(slot) = self.store.get_mut(node) {
+                *slot = Store::Global(v);
             }
             return Ok(());
         }
-        self.start(node)?;
-        let n = self.n() as MemberIx;
-        match &spec.kind {
-            NodeKind::Aggregate(agg) if matches!(agg.relation, TRelation::Upline) => {
+        match self.programs.get(node) {
+            Some(Program::Input) => return Ok(()),
+            // Column at a time: the node does not read itself.
+            Some(Program::Expr(_)) => return self.column(node),
+            _ => {}
+        }
+        self.start(node);
+        match self.programs.get(node) {
+            Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Upline) => {
                 for m in 0..n {
                     self.eval_at(node, m)?;
                 }
             }
-            NodeKind::Aggregate(agg) if matches!(agg.relation, TRelation::Placement(_)) => {
-                self.placement(node, agg)?;
+            Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Placement(_)) => {
+                self.placement(node)?;
             }
-            NodeKind::Input { .. } => {}
             _ => {
+                let pushes = self.pushes(node);
                 for m in (0..n).rev() {
                     self.eval_at(node, m)?;
+                    if pushes {
+                        self.push(node, m).map_err(|e| self.error(e, m, node))?;
+                    }
                 }
             }
         }
         Ok(())
     }
 
+    /// Evaluates an expression node over every member in one loop.
+    fn column(&mut self, node: NodeId) -> Result<(), EvalError> {
+        let n = self.n() as MemberIx;
+        let Some(Program::Expr(c)) = self.programs.get(node) else {
+            return Ok(());
+        };
+        let env = self.env();
+        let result = match c {
+            Compiled::Dec(f) => (0..n)
+                .map(|m| f(&env, m, NONE).map_err(|e| (e, m)))
+                .collect::<Result<_, _>>()
+                .map(Store::Dec),
+            Compiled::Bool(f) => (0..n)
+                .map(|m| f(&env, m, NONE).map_err(|e| (e, m)))
+                .collect::<Result<_, _>>()
+                .map(Store::Bool),
+            Compiled::Rank(f) => (0..n)
+                .map(|m| f(&env, m, NONE).map_err(|e| (e, m)))
+                .collect::<Result<_, _>>()
+                .map(Store::Rank),
+        };
+        let store = result.map_err(|(e, m)| self.error(e, m, node))?;
+        if let Some(slot) = self.store.get_mut(node) {
+            *slot = store;
+        }
+        Ok(())
+    }
+
     fn recursive(&mut self, direction: Direction, nodes: &[NodeId]) -> Result<(), EvalError> {
         for &node in nodes {
-            self.start(node)?;
+            self.start(node);
         }
         let n = self.n() as MemberIx;
         match direction {
             Direction::BottomUp => {
+                let pushing: Vec<NodeId> =
+                    nodes.iter().copied().filter(|&x| self.pushes(x)).collect();
                 for m in (0..n).rev() {
                     for &node in nodes {
                         self.eval_at(node, m)?;
+                    }
+                    for &node in &pushing {
+                        self.push(node, m).map_err(|e| self.error(e, m, node))?;
                     }
                 }
             }
@@ -237,441 +394,299 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Allocates a node's values and state before its pass.
-    fn start(&mut self, node: NodeId) -> Result<(), EvalError> {
+    /// Allocates a node's column and state before its pass.
+    fn start(&mut self, node: NodeId) {
         let n = self.n();
         let Some(spec) = self.plan.nodes.get(node) else {
-            return Ok(());
+            return;
         };
-        let zero = Val::Dec(Decimal::ZERO);
-        let values = match &spec.kind {
-            NodeKind::Input { column } => {
-                let name = self
-                    .plan
-                    .schema
-                    .columns
-                    .get(*column)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default();
-                let col = self
-                    .net
-                    .column_by_name(&name)
-                    .ok_or(EvalError::MissingColumn { column: name })?;
-                match col {
-                    Column::Decimal(v) => v.iter().map(|d| Val::Dec(*d)).collect(),
-                    Column::Bool(v) => v.iter().map(|b| Val::Bool(*b)).collect(),
-                }
-            }
-            _ => vec![zero; n],
+        let store = match kind_of_ty(spec.ty) {
+            Kind::Dec => Store::Dec(vec![Decimal::ZERO; n]),
+            Kind::Bool => Store::Bool(vec![false; n]),
+            Kind::Rank => Store::Rank(vec![0; n]),
         };
-        if let Some(slot) = self.values.get_mut(node) {
-            *slot = Values::Member(values);
+        if let Some(slot) = self.store.get_mut(node) {
+            *slot = store;
         }
-        let state = match &spec.kind {
-            NodeKind::Aggregate(agg) => match &agg.relation {
-                TRelation::Downline
-                | TRelation::Group
-                | TRelation::Upline
-                | TRelation::Placement(_) => State::Acc(vec![identity(agg.op); n]),
-                TRelation::Levels { max, .. } | TRelation::Generations { max, .. } => {
-                    let width = max + 1;
-                    State::Wide {
-                        width,
-                        data: vec![Decimal::ZERO; n.saturating_mul(width)],
-                    }
+        let state = match self.programs.get(node) {
+            Some(Program::Aggregate(agg)) => match &agg.relation {
+                Relation::Children | Relation::Downline | Relation::Group | Relation::Upline => {
+                    State::Acc(vec![identity(agg.op); n])
                 }
-                TRelation::Children => State::None,
+                Relation::Levels { width, .. } | Relation::Generations { width, .. } => {
+                    State::Wide(vec![Decimal::ZERO; n.saturating_mul(*width)])
+                }
+                Relation::Placement(_) => State::None,
             },
-            NodeKind::Differential { buckets, .. } => State::Wide {
-                width: buckets.len(),
-                data: vec![Decimal::ZERO; n.saturating_mul(buckets.len())],
-            },
+            Some(Program::Differential { buckets, .. }) => {
+                State::Wide(vec![Decimal::ZERO; n.saturating_mul(buckets.len())])
+            }
             _ => State::None,
         };
         if let Some(slot) = self.states.get_mut(node) {
             *slot = state;
         }
-        Ok(())
     }
 
-    fn slot(&self, node: NodeId, m: MemberIx) -> Val {
-        match self.values.get(node) {
-            Some(Values::Member(v)) => v
-                .get(m as usize)
-                .copied()
-                .unwrap_or(Val::Dec(Decimal::ZERO)),
-            Some(Values::Global(v)) => *v,
-            _ => Val::Dec(Decimal::ZERO),
-        }
-    }
-
-    /// Evaluates an expression at member `m`; `outer` is the aggregating
-    /// member, for `within`.
-    fn expr(&self, t: &TExpr, m: MemberIx, outer: MemberIx) -> Result<Val, Arith> {
-        Ok(match t {
-            TExpr::Const(v) => *v,
-            TExpr::Slot(n) => self.slot(*n, m),
-            TExpr::Not(a) => Val::Bool(!truth(self.expr(a, m, outer)?)),
-            TExpr::Neg(a) => Val::Dec(-dec(self.expr(a, m, outer)?)),
-            TExpr::If(c, a, b) => {
-                if truth(self.expr(c, m, outer)?) {
-                    self.expr(a, m, outer)?
-                } else {
-                    self.expr(b, m, outer)?
+    fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
+        let i = m as usize;
+        match (self.store.get_mut(node), v) {
+            (Some(Store::Dec(col)), Val::Dec(d)) => {
+                if let Some(x) = col.get_mut(i) {
+                    *x = d;
                 }
             }
-            TExpr::RankTable { rank, entries } => {
-                let r = match self.slot(*rank, m) {
-                    Val::Rank(r) => usize::from(r),
-                    _ => 0,
-                };
-                match entries.get(r) {
-                    Some(e) => self.expr(e, m, outer)?,
-                    None => Val::Dec(Decimal::ZERO),
+            (Some(Store::Bool(col)), Val::Bool(b)) => {
+                if let Some(x) = col.get_mut(i) {
+                    *x = b;
                 }
             }
-            TExpr::Within(side) => Val::Bool(self.within(*side, m, outer)),
-            TExpr::ShareOf(a, b) => {
-                let den = dec(self.expr(b, m, outer)?);
-                if den.is_zero() {
-                    Val::Dec(Decimal::ZERO)
-                } else {
-                    let num = dec(self.expr(a, m, outer)?);
-                    Val::Dec(num.checked_div(den).ok_or(Arith::Overflow)?)
+            (Some(Store::Rank(col)), Val::Rank(r)) => {
+                if let Some(x) = col.get_mut(i) {
+                    *x = r;
                 }
             }
-            TExpr::Binary(op, a, b) => {
-                match op {
-                    BinOp::And => {
-                        return Ok(Val::Bool(
-                            truth(self.expr(a, m, outer)?) && truth(self.expr(b, m, outer)?),
-                        ));
-                    }
-                    BinOp::Or => {
-                        return Ok(Val::Bool(
-                            truth(self.expr(a, m, outer)?) || truth(self.expr(b, m, outer)?),
-                        ));
-                    }
-                    _ => {}
-                }
-                let x = self.expr(a, m, outer)?;
-                let y = self.expr(b, m, outer)?;
-                match op {
-                    BinOp::Eq => Val::Bool(compare(x, y) == std::cmp::Ordering::Equal),
-                    BinOp::Ne => Val::Bool(compare(x, y) != std::cmp::Ordering::Equal),
-                    BinOp::Lt => Val::Bool(compare(x, y) == std::cmp::Ordering::Less),
-                    BinOp::Le => Val::Bool(compare(x, y) != std::cmp::Ordering::Greater),
-                    BinOp::Gt => Val::Bool(compare(x, y) == std::cmp::Ordering::Greater),
-                    BinOp::Ge => Val::Bool(compare(x, y) != std::cmp::Ordering::Less),
-                    BinOp::Add => Val::Dec(add(dec(x), dec(y))?),
-                    BinOp::Sub => Val::Dec(dec(x).checked_sub(dec(y)).ok_or(Arith::Overflow)?),
-                    BinOp::Mul => Val::Dec(mul(dec(x), dec(y))?),
-                    BinOp::Div => {
-                        let d = dec(y);
-                        if d.is_zero() {
-                            return Err(Arith::DivisionByZero);
-                        }
-                        Val::Dec(dec(x).checked_div(d).ok_or(Arith::Overflow)?)
-                    }
-                    BinOp::Min => Val::Dec(dec(x).min(dec(y))),
-                    BinOp::Max => Val::Dec(dec(x).max(dec(y))),
-                    BinOp::And | BinOp::Or => Val::Bool(false),
-                }
-            }
-        })
-    }
-
-    fn within(&self, side: Side, m: MemberIx, outer: MemberIx) -> bool {
-        let Some(tree) = self.net.placement() else {
-            return false;
-        };
-        if outer == NONE {
-            return false;
-        }
-        let head = tree.child(outer, side);
-        if head == NONE {
-            return false;
-        }
-        let p = tree.pos(m);
-        tree.pos(head) <= p && p < tree.end(head)
-    }
-
-    /// What member `x` adds to an aggregate, or `None` when filtered out.
-    fn element(
-        &self,
-        agg: &AggNode,
-        x: MemberIx,
-        outer: MemberIx,
-    ) -> Result<Option<Decimal>, Arith> {
-        if let Some(f) = &agg.filter {
-            if !truth(self.expr(f, x, outer)?) {
-                return Ok(None);
-            }
-        }
-        Ok(Some(match agg.op {
-            AggOp::Count => Decimal::ONE,
-            AggOp::Any => Decimal::from(u8::from(truth(self.expr(&agg.value, x, outer)?))),
-            AggOp::All => Decimal::from(u8::from(!truth(self.expr(&agg.value, x, outer)?))),
-            AggOp::Sum | AggOp::Min | AggOp::Max => dec(self.expr(&agg.value, x, outer)?),
-        }))
-    }
-
-    fn acc_at(&self, node: NodeId, m: MemberIx) -> Option<Acc> {
-        match self.states.get(node) {
-            Some(State::Acc(v)) => v.get(m as usize).copied(),
-            _ => None,
+            _ => {}
         }
     }
 
     fn eval_at(&mut self, node: NodeId, m: MemberIx) -> Result<(), EvalError> {
-        let Some(spec) = self.plan.nodes.get(node) else {
-            return Ok(());
-        };
-        let v = match &spec.kind {
-            NodeKind::Input { .. } | NodeKind::Total { .. } => return Ok(()),
-            NodeKind::Expr(t) => self.expr(t, m, NONE),
-            NodeKind::Rank { requirements } => {
-                let mut rank = 0u16;
+        let v = match self.programs.get(node) {
+            None | Some(Program::Input) | Some(Program::Total(_)) => return Ok(()),
+            Some(Program::Expr(c)) => {
+                let env = self.env();
+                match c {
+                    Compiled::Dec(f) => f(&env, m, NONE).map(Val::Dec),
+                    Compiled::Bool(f) => f(&env, m, NONE).map(Val::Bool),
+                    Compiled::Rank(f) => f(&env, m, NONE).map(Val::Rank),
+                }
+            }
+            Some(Program::Rank(requirements)) => {
+                let env = self.env();
+                let mut rank = Ok(0u16);
                 for (i, req) in requirements.iter().enumerate().rev() {
-                    match self.expr(req, m, NONE) {
-                        Ok(v) if truth(v) => {
-                            rank = u16::try_from(i + 1).unwrap_or(u16::MAX);
+                    match req(&env, m, NONE) {
+                        Ok(true) => {
+                            rank = Ok(u16::try_from(i + 1).unwrap_or(u16::MAX));
                             break;
                         }
-                        Ok(_) => {}
-                        Err(e) => return Err(self.error(e, m, node)),
+                        Ok(false) => {}
+                        Err(e) => {
+                            rank = Err(e);
+                            break;
+                        }
                     }
                 }
-                Ok(Val::Rank(rank))
+                rank.map(Val::Rank)
             }
-            NodeKind::Bonus {
+            Some(Program::Bonus {
                 qualification,
                 amount,
                 cap,
-            } => self.bonus(qualification.as_ref(), amount, cap.as_ref(), m),
-            NodeKind::Aggregate(agg) => self.aggregate(node, agg, m),
-            NodeKind::Differential {
-                value,
-                percent,
-                buckets,
-            } => self.differential(node, value, percent, buckets, m),
+            }) => bonus(&self.env(), qualification.as_ref(), amount, cap.as_ref(), m).map(Val::Dec),
+            Some(Program::Aggregate(_)) => self.aggregate(node, m),
+            Some(Program::Differential { .. }) => self.differential(node, m).map(Val::Dec),
         };
         let v = v.map_err(|e| self.error(e, m, node))?;
-        if let Some(Values::Member(values)) = self.values.get_mut(node) {
-            if let Some(slot) = values.get_mut(m as usize) {
-                *slot = v;
-            }
-        }
+        self.write(node, m, v);
         Ok(())
     }
 
-    fn bonus(
-        &self,
-        qualification: Option<&TExpr>,
-        amount: &TExpr,
-        cap: Option<&TExpr>,
-        m: MemberIx,
-    ) -> Result<Val, Arith> {
-        if let Some(q) = qualification {
-            if !truth(self.expr(q, m, NONE)?) {
-                return Ok(Val::Dec(Decimal::ZERO));
-            }
-        }
-        let mut a = dec(self.expr(amount, m, NONE)?);
-        if let Some(c) = cap {
-            a = a.min(dec(self.expr(c, m, NONE)?));
-        }
-        Ok(Val::Dec(a))
-    }
-
-    fn set_acc(&mut self, node: NodeId, m: MemberIx, acc: Acc) {
-        if let Some(State::Acc(v)) = self.states.get_mut(node) {
-            if let Some(slot) = v.get_mut(m as usize) {
-                *slot = acc;
-            }
-        }
-    }
-
-    fn aggregate(&mut self, node: NodeId, agg: &AggNode, m: MemberIx) -> Result<Val, Arith> {
+    /// An aggregate's value at `m`. Members below `m` have already pushed
+    /// their contributions into `m`'s state (see [`Run::push`]).
+    fn aggregate(&mut self, node: NodeId, m: MemberIx) -> R<Val> {
+        let Some(Program::Aggregate(agg)) = self.programs.get(node) else {
+            return Ok(Val::Dec(Decimal::ZERO));
+        };
         let op = agg.op;
+        let env = Env {
+            store: &self.store,
+            placement: self.net.placement(),
+        };
         match &agg.relation {
-            TRelation::Children => {
-                let mut acc = identity(op);
-                for c in children(self.net, m) {
-                    acc = combine(op, acc, self.element(agg, c, m)?)?;
-                }
+            Relation::Children | Relation::Downline => Ok(finish(
+                op,
+                acc_at(&self.states, node, m).unwrap_or(identity(op)),
+            )),
+            Relation::Group => {
+                let below = acc_at(&self.states, node, m).unwrap_or(identity(op));
+                let acc = combine(op, below, element(&env, agg, m, NONE)?)?;
+                set_acc(&mut self.states, node, m, acc);
                 Ok(finish(op, acc))
             }
-            TRelation::Downline | TRelation::Group => {
-                let mut acc = identity(op);
-                if matches!(agg.relation, TRelation::Group) {
-                    acc = combine(op, acc, self.element(agg, m, NONE)?)?;
-                }
-                for c in children(self.net, m) {
-                    if matches!(agg.relation, TRelation::Downline) {
-                        acc = combine(op, acc, self.element(agg, c, NONE)?)?;
-                    }
-                    let child = self.acc_at(node, c).unwrap_or(identity(op));
-                    acc = merge(op, acc, child)?;
-                }
-                self.set_acc(node, m, acc);
-                // The downline's state at `m` includes only strict descendants,
-                // so the group relation's own value is read from the same state.
-                Ok(finish(op, acc))
-            }
-            TRelation::Upline => {
+            Relation::Upline => {
                 let p = self.net.sponsor(m);
                 let acc = if p == NONE {
                     identity(op)
                 } else {
-                    let above = self.acc_at(node, p).unwrap_or(identity(op));
-                    combine(op, above, self.element(agg, p, NONE)?)?
+                    let above = acc_at(&self.states, node, p).unwrap_or(identity(op));
+                    combine(op, above, element(&env, agg, p, NONE)?)?
                 };
-                self.set_acc(node, m, acc);
+                set_acc(&mut self.states, node, m, acc);
                 Ok(finish(op, acc))
             }
-            TRelation::Placement(_) => Ok(finish(op, self.acc_at(node, m).unwrap_or(identity(op)))),
-            TRelation::Levels {
+            // Filled whole by `placement`.
+            Relation::Placement(_) => Ok(finish(op, identity(op))),
+            Relation::Levels {
                 from,
-                max,
+                width,
                 to,
-                compressed_by,
-            } => {
-                let width = max + 1;
-                let mut row = self.take_row(width);
-                for c in children(self.net, m) {
-                    let own = self.element(agg, c, NONE)?.unwrap_or(Decimal::ZERO);
-                    let keeps_level = match compressed_by {
-                        Some(cond) => truth(self.expr(cond, c, NONE)?),
-                        None => true,
-                    };
-                    let child = self.wide_row(node, c, width);
-                    // Level 1 is the child itself; below it, the child's
-                    // levels move one down unless compression skips the child.
-                    if let Some(r) = row.get_mut(1) {
-                        *r = add(*r, own)?;
-                    }
-                    let shift = usize::from(keeps_level);
-                    for (j, r) in row.iter_mut().enumerate().skip(1 + shift) {
-                        *r = add(*r, child.get(j - shift).copied().unwrap_or_default())?;
-                    }
-                }
-                let result = self.levelled(agg, &row, *from, to, m);
-                self.set_wide(node, m, &row);
-                self.scratch = row;
-                result
+                rates,
+                ..
             }
-            TRelation::Generations {
+            | Relation::Generations {
                 from,
-                max,
+                width,
                 to,
-                counting,
-            } => {
-                let width = max + 1;
-                let mut row = self.take_row(width);
-                for c in children(self.net, m) {
-                    let own = self.element(agg, c, NONE)?.unwrap_or(Decimal::ZERO);
-                    let counts = truth(self.expr(counting, c, NONE)?);
-                    let child = self.wide_row(node, c, width);
-                    if let Some(r) = row.get_mut(usize::from(counts)) {
-                        *r = add(*r, own)?;
-                    }
-                    // Below a counted child, its generations move one down.
-                    let shift = usize::from(counts);
-                    for (j, r) in row.iter_mut().enumerate().skip(shift) {
-                        *r = add(*r, child.get(j - shift).copied().unwrap_or_default())?;
-                    }
-                }
-                let result = self.levelled(agg, &row, *from, to, m);
-                self.set_wide(node, m, &row);
-                self.scratch = row;
-                result
-            }
+                rates,
+                ..
+            } => levelled(
+                &env,
+                op,
+                rates.as_deref(),
+                wide_row(&self.states, node, m, *width),
+                *from,
+                to,
+                m,
+            ),
         }
     }
 
-    /// The aggregate over levels `from..=to(m)` of a per-level row.
-    fn levelled(
-        &self,
-        agg: &AggNode,
-        row: &[Decimal],
-        from: usize,
-        to: &TExpr,
-        m: MemberIx,
-    ) -> Result<Val, Arith> {
-        let to = dec(self.expr(to, m, NONE)?).floor();
-        let last = if to < Decimal::ZERO {
-            0
-        } else {
-            to.to_string().parse::<usize>().unwrap_or(usize::MAX)
+    /// Adds member `m`'s contribution to its sponsor's state, once every
+    /// node of the pass is known at `m`.
+    fn push(&mut self, node: NodeId, m: MemberIx) -> R<()> {
+        let p = self.net.sponsor(m);
+        if p == NONE {
+            return Ok(());
+        }
+        let env = Env {
+            store: &self.store,
+            placement: self.net.placement(),
         };
-        let last = last.min(row.len().saturating_sub(1));
-        let mut total = Decimal::ZERO;
-        for level in from..=last {
-            let v = row.get(level).copied().unwrap_or_default();
-            let v = match &agg.rates {
-                Some(rates) => mul(v, rates.get(level - from).copied().unwrap_or_default())?,
-                None => v,
-            };
-            total = add(total, v)?;
-        }
-        Ok(finish(agg.op, Acc::Total(total)))
-    }
-
-    /// The scratch row, zeroed to `width` numbers.
-    fn take_row(&mut self, width: usize) -> Vec<Decimal> {
-        let mut row = std::mem::take(&mut self.scratch);
-        row.clear();
-        row.resize(width, Decimal::ZERO);
-        row
-    }
-
-    /// Member `m`'s row of a per-level or per-bucket state.
-    fn wide_row(&self, node: NodeId, m: MemberIx, width: usize) -> &[Decimal] {
-        match self.states.get(node) {
-            Some(State::Wide { data, .. }) => {
-                let start = (m as usize).saturating_mul(width);
-                data.get(start..start + width).unwrap_or_default()
+        match self.programs.get(node) {
+            Some(Program::Aggregate(agg)) => {
+                let op = agg.op;
+                match &agg.relation {
+                    Relation::Children => {
+                        let acc = combine(
+                            op,
+                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            element(&env, agg, m, p)?,
+                        )?;
+                        set_acc(&mut self.states, node, p, acc);
+                    }
+                    Relation::Downline => {
+                        let mine = combine(
+                            op,
+                            acc_at(&self.states, node, m).unwrap_or(identity(op)),
+                            element(&env, agg, m, NONE)?,
+                        )?;
+                        let acc = merge(
+                            op,
+                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            mine,
+                        )?;
+                        set_acc(&mut self.states, node, p, acc);
+                    }
+                    Relation::Group => {
+                        let mine = acc_at(&self.states, node, m).unwrap_or(identity(op));
+                        let acc = merge(
+                            op,
+                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            mine,
+                        )?;
+                        set_acc(&mut self.states, node, p, acc);
+                    }
+                    Relation::Levels {
+                        width,
+                        compressed_by,
+                        ..
+                    } => {
+                        let own = element(&env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
+                        // Below a child that keeps its level, the child's levels move one down.
+                        let keeps_level = match compressed_by {
+                            Some(cond) => cond(&env, m, NONE)?,
+                            None => true,
+                        };
+                        let (parent, child) = rows(&mut self.states, node, p, m, *width);
+                        if let Some(r) = parent.get_mut(1) {
+                            *r = add(*r, own)?;
+                        }
+                        let shift = usize::from(keeps_level);
+                        for (j, x) in child.iter().enumerate().skip(1) {
+                            if let Some(r) = parent.get_mut(j + shift) {
+                                *r = add(*r, *x)?;
+                            }
+                        }
+                    }
+                    Relation::Generations {
+                        width, counting, ..
+                    } => {
+                        let own = element(&env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
+                        let counts = counting(&env, m, NONE)?;
+                        let (parent, child) = rows(&mut self.states, node, p, m, *width);
+                        if let Some(r) = parent.get_mut(usize::from(counts)) {
+                            *r = add(*r, own)?;
+                        }
+                        // Below a counted child, its generations move one down.
+                        let shift = usize::from(counts);
+                        for (j, x) in child.iter().enumerate() {
+                            if let Some(r) = parent.get_mut(j + shift) {
+                                *r = add(*r, *x)?;
+                            }
+                        }
+                    }
+                    Relation::Upline | Relation::Placement(_) => {}
+                }
             }
-            _ => &[],
+            Some(Program::Differential { buckets, .. }) => {
+                let (parent, child) = rows(&mut self.states, node, p, m, buckets.len());
+                for (r, x) in parent.iter_mut().zip(child.iter()) {
+                    *r = add(*r, *x)?;
+                }
+            }
+            _ => {}
         }
+        Ok(())
     }
 
-    fn set_wide(&mut self, node: NodeId, m: MemberIx, row: &[Decimal]) {
-        if let Some(State::Wide { width, data }) = self.states.get_mut(node) {
-            let start = (m as usize).saturating_mul(*width);
-            if let Some(dst) = data.get_mut(start..start + *width) {
-                dst.copy_from_slice(row.get(..*width).unwrap_or_default());
+    /// Whether a node's pass pushes state from members to their sponsors.
+    fn pushes(&self, node: NodeId) -> bool {
+        match self.programs.get(node) {
+            Some(Program::Aggregate(agg)) => {
+                !matches!(agg.relation, Relation::Upline | Relation::Placement(_))
             }
+            Some(Program::Differential { .. }) => true,
+            _ => false,
         }
     }
 
     /// The breakaway differential at `m`. Bucket `b` of a member's state
-    /// holds the value of the sources below or at it whose highest
-    /// percentage paid so far is `buckets[b]`.
-    fn differential(
-        &mut self,
-        node: NodeId,
-        value: &TExpr,
-        percent: &TExpr,
-        buckets: &[Decimal],
-        m: MemberIx,
-    ) -> Result<Val, Arith> {
-        let width = buckets.len();
+    /// holds the value of the sources at or below it whose highest
+    /// percentage paid so far is `buckets[b]`; the members below `m` have
+    /// pushed theirs already.
+    fn differential(&mut self, node: NodeId, m: MemberIx) -> R<Decimal> {
+        let Some(Program::Differential {
+            value,
+            percent,
+            buckets,
+        }) = self.programs.get(node)
+        else {
+            return Ok(Decimal::ZERO);
+        };
+        let env = Env {
+            store: &self.store,
+            placement: self.net.placement(),
+        };
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable(p));
-        let mut row = self.take_row(width);
+        let own = value(&env, m, NONE)?;
         let start = bucket_of(Decimal::ZERO)?;
-        if let Some(r) = row.get_mut(start) {
-            *r = dec(self.expr(value, m, NONE)?);
-        }
-        for c in children(self.net, m) {
-            let child = self.wide_row(node, c, width);
-            for (r, x) in row.iter_mut().zip(child) {
-                *r = add(*r, *x)?;
-            }
-        }
-        let p = dec(self.expr(percent, m, NONE)?);
+        let p = percent(&env, m, NONE)?;
         let at = bucket_of(p)?;
+        let row = wide_row_mut(&mut self.states, node, m, buckets.len());
+        if let Some(r) = row.get_mut(start) {
+            *r = add(*r, own)?;
+        }
         let mut earned = Decimal::ZERO;
         let mut moved = Decimal::ZERO;
         // Sources whose highest percentage so far is below `p` move up to `p`.
@@ -687,26 +702,26 @@ impl<'a> Run<'a> {
         if let Some(r) = row.get_mut(at) {
             *r = add(*r, moved)?;
         }
-        self.set_wide(node, m, &row);
-        self.scratch = row;
-        Ok(Val::Dec(earned))
+        Ok(earned)
     }
 
     /// A placement-subtree aggregate: states in reverse placement preorder,
     /// then each member reads the state of its child on the side.
-    fn placement(&mut self, node: NodeId, agg: &AggNode) -> Result<(), EvalError> {
-        let TRelation::Placement(side) = agg.relation else {
+    fn placement(&mut self, node: NodeId) -> Result<(), EvalError> {
+        let Some(Program::Aggregate(agg)) = self.programs.get(node) else {
+            return Ok(());
+        };
+        let Relation::Placement(side) = agg.relation else {
             return Ok(());
         };
         let Some(tree) = self.net.placement() else {
             return Err(EvalError::MissingPlacement);
         };
         let op = agg.op;
+        let env = self.env();
         let mut states = vec![identity(op); self.n()];
         for &x in tree.order().iter().rev() {
-            let mut acc = self
-                .element(agg, x, NONE)
-                .and_then(|e| combine(op, identity(op), e));
+            let mut acc = element(&env, agg, x, NONE).and_then(|e| combine(op, identity(op), e));
             for s in [Side::Left, Side::Right] {
                 let c = tree.child(x, s);
                 if c != NONE {
@@ -720,30 +735,144 @@ impl<'a> Run<'a> {
             }
         }
         let n = self.n() as MemberIx;
-        for m in 0..n {
-            let c = tree.child(m, side);
-            let acc = if c == NONE {
-                identity(op)
-            } else {
-                states.get(c as usize).copied().unwrap_or(identity(op))
-            };
-            self.set_acc(node, m, acc);
-            if let Some(Values::Member(values)) = self.values.get_mut(node) {
-                if let Some(slot) = values.get_mut(m as usize) {
-                    *slot = finish(op, acc);
-                }
-            }
+        let values: Vec<Val> = (0..n)
+            .map(|m| {
+                let c = tree.child(m, side);
+                finish(
+                    op,
+                    if c == NONE {
+                        identity(op)
+                    } else {
+                        states.get(c as usize).copied().unwrap_or(identity(op))
+                    },
+                )
+            })
+            .collect();
+        for (m, v) in (0..n).zip(values) {
+            self.write(node, m, v);
         }
         Ok(())
     }
 }
 
-fn compare(x: Val, y: Val) -> std::cmp::Ordering {
-    match (x, y) {
-        (Val::Rank(a), Val::Rank(b)) => a.cmp(&b),
-        (Val::Bool(a), Val::Bool(b)) => a.cmp(&b),
-        _ => dec(x).cmp(&dec(y)),
+fn bonus(
+    env: &Env<'_>,
+    qualification: Option<&BoolFn>,
+    amount: &DecFn,
+    cap: Option<&DecFn>,
+    m: MemberIx,
+) -> R<Decimal> {
+    if let Some(q) = qualification {
+        if !q(env, m, NONE)? {
+            return Ok(Decimal::ZERO);
+        }
     }
+    let a = amount(env, m, NONE)?;
+    Ok(match cap {
+        Some(c) => a.min(c(env, m, NONE)?),
+        None => a,
+    })
+}
+
+/// What member `x` adds to an aggregate, or `None` when filtered out.
+fn element(env: &Env<'_>, agg: &Aggregate, x: MemberIx, outer: MemberIx) -> R<Option<Decimal>> {
+    if let Some(f) = &agg.filter {
+        if !f(env, x, outer)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(match (&agg.value, agg.op) {
+        (_, AggOp::Count) => Decimal::ONE,
+        (Compiled::Bool(f), AggOp::Any) => Decimal::from(u8::from(f(env, x, outer)?)),
+        (Compiled::Bool(f), AggOp::All) => Decimal::from(u8::from(!f(env, x, outer)?)),
+        (Compiled::Dec(f), _) => f(env, x, outer)?,
+        (Compiled::Bool(f), _) => Decimal::from(u8::from(f(env, x, outer)?)),
+        (Compiled::Rank(f), _) => Decimal::from(f(env, x, outer)?),
+    }))
+}
+
+fn acc_at(states: &[State], node: NodeId, m: MemberIx) -> Option<Acc> {
+    match states.get(node) {
+        Some(State::Acc(v)) => v.get(m as usize).copied(),
+        _ => None,
+    }
+}
+
+fn set_acc(states: &mut [State], node: NodeId, m: MemberIx, acc: Acc) {
+    if let Some(State::Acc(v)) = states.get_mut(node) {
+        if let Some(slot) = v.get_mut(m as usize) {
+            *slot = acc;
+        }
+    }
+}
+
+fn wide_row(states: &[State], node: NodeId, m: MemberIx, width: usize) -> &[Decimal] {
+    match states.get(node) {
+        Some(State::Wide(data)) => {
+            let start = (m as usize).saturating_mul(width);
+            data.get(start..start + width).unwrap_or_default()
+        }
+        _ => &[],
+    }
+}
+
+fn wide_row_mut(states: &mut [State], node: NodeId, m: MemberIx, width: usize) -> &mut [Decimal] {
+    match states.get_mut(node) {
+        Some(State::Wide(data)) => {
+            let start = (m as usize).saturating_mul(width);
+            data.get_mut(start..start + width).unwrap_or_default()
+        }
+        _ => &mut [],
+    }
+}
+
+/// The rows of sponsor `p` (to add to) and member `m` (to read); `p < m`
+/// in preorder, so the two never overlap.
+fn rows(
+    states: &mut [State],
+    node: NodeId,
+    p: MemberIx,
+    m: MemberIx,
+    width: usize,
+) -> (&mut [Decimal], &[Decimal]) {
+    let Some(State::Wide(data)) = states.get_mut(node) else {
+        return (&mut [], &[]);
+    };
+    let split = (m as usize).saturating_mul(width).min(data.len());
+    let (low, high) = data.split_at_mut(split);
+    let start = (p as usize).saturating_mul(width);
+    let parent = low.get_mut(start..start + width).unwrap_or_default();
+    let child = high.get(..width).unwrap_or_default();
+    (parent, child)
+}
+
+/// The aggregate over levels `from..=to(m)` of a per-level row.
+fn levelled(
+    env: &Env<'_>,
+    op: AggOp,
+    rates: Option<&[Decimal]>,
+    row: &[Decimal],
+    from: usize,
+    to: &DecFn,
+    m: MemberIx,
+) -> R<Val> {
+    let to = to(env, m, NONE)?.floor();
+    let last = if to < Decimal::ZERO {
+        0
+    } else {
+        to.to_usize().unwrap_or(usize::MAX)
+    };
+    let last = last.min(row.len().saturating_sub(1));
+    let mut total = Decimal::ZERO;
+    for level in from..=last {
+        let v = row.get(level).copied().unwrap_or_default();
+        let v = match rates {
+            Some(rates) => mul(v, rates.get(level - from).copied().unwrap_or_default())?,
+            None => v,
+        };
+        total = add(total, v)?;
+    }
+    Ok(finish(op, Acc::Total(total)))
 }
 
 fn identity(op: AggOp) -> Acc {
@@ -754,7 +883,7 @@ fn identity(op: AggOp) -> Acc {
 }
 
 /// Adds one member's contribution.
-fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> Result<Acc, Arith> {
+fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> R<Acc> {
     let Some(x) = x else { return Ok(acc) };
     Ok(match (acc, op) {
         (Acc::Total(t), _) => Acc::Total(add(t, x)?),
@@ -765,7 +894,7 @@ fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> Result<Acc, Arith> {
 }
 
 /// Combines two partial aggregates of the same kind.
-fn merge(op: AggOp, a: Acc, b: Acc) -> Result<Acc, Arith> {
+fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
     Ok(match (a, b) {
         (Acc::Total(x), Acc::Total(y)) => Acc::Total(add(x, y)?),
         (Acc::Extreme(None), other) | (other, Acc::Extreme(None)) => other,

@@ -5,6 +5,7 @@
 //! the last member to the first and a top-down pass the reverse: nothing
 //! recurses on the depth of the network.
 
+mod compile;
 mod error;
 mod eval;
 mod settle;
