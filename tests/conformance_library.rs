@@ -28,7 +28,11 @@ fn every_case_matches_through_the_library() {
         };
         let expected = std::fs::read_to_string(case.dir.join("payouts.csv")).unwrap();
         if normalize(&outcome.payouts_csv()) != normalize(&expected) {
-            failures.push(format!("{}: payouts differ\n{}", case.name, common::cases::diff(&expected, &outcome.payouts_csv())));
+            failures.push(format!(
+                "{}: payouts differ\n{}",
+                case.name,
+                common::cases::diff(&expected, &outcome.payouts_csv())
+            ));
         }
         if let Ok(expected) = std::fs::read_to_string(case.dir.join("members.csv")) {
             if let Err(e) = compare_members(&expected, &outcome.members_csv()) {
@@ -36,5 +40,11 @@ fn every_case_matches_through_the_library() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }

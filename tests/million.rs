@@ -9,7 +9,10 @@ const N: usize = 1_000_000;
 
 fn member(i: usize, sponsor: Option<usize>) -> MemberRecord {
     let mut m = MemberRecord::new(format!("m{i}"), sponsor.map(|s| format!("m{s}")).as_deref());
-    m.values = vec![Some(Value::Decimal(Decimal::from(100))), Some(Value::Decimal(Decimal::from(10)))];
+    m.values = vec![
+        Some(Value::Decimal(Decimal::from(100))),
+        Some(Value::Decimal(Decimal::from(10))),
+    ];
     m
 }
 
@@ -30,11 +33,20 @@ fn run(sponsor_of: impl Fn(usize) -> Option<usize>) -> payplan::Outcome {
 #[test]
 fn a_million_member_chain_evaluates() {
     let outcome = run(|i| i.checked_sub(1));
-    let two_levels = Decimal::new(8, 2) * Decimal::from(10) + Decimal::new(6, 2) * Decimal::from(10);
+    let two_levels =
+        Decimal::new(8, 2) * Decimal::from(10) + Decimal::new(6, 2) * Decimal::from(10);
     assert_eq!(outcome.payouts.len(), N - 1);
-    assert!(outcome.payouts[..N - 2].iter().all(|p| p.bonus == "unilevel" && p.amount == two_levels));
-    assert_eq!(outcome.payouts[N - 2].amount, Decimal::new(8, 2) * Decimal::from(10));
-    assert!(outcome.members.iter().all(|m| m.values == vec![payplan::ExportValue::Rank(Some("bronze".into()))]));
+    assert!(outcome.payouts[..N - 2]
+        .iter()
+        .all(|p| p.bonus == "unilevel" && p.amount == two_levels));
+    assert_eq!(
+        outcome.payouts[N - 2].amount,
+        Decimal::new(8, 2) * Decimal::from(10)
+    );
+    assert!(outcome
+        .members
+        .iter()
+        .all(|m| m.values == vec![payplan::ExportValue::Rank(Some("bronze".into()))]));
     assert!(!outcome.totals.limit_applied);
 }
 
@@ -46,6 +58,11 @@ fn a_million_member_star_evaluates() {
     assert_eq!(outcome.payouts.len(), 1);
     assert_eq!(outcome.payouts[0].member, "m0");
     assert_eq!(outcome.payouts[0].amount, Decimal::from(2500));
-    assert_eq!(outcome.members[0].values, vec![payplan::ExportValue::Rank(Some("silver".into()))]);
-    assert!(outcome.members[1..].iter().all(|m| m.values == vec![payplan::ExportValue::Rank(Some("bronze".into()))]));
+    assert_eq!(
+        outcome.members[0].values,
+        vec![payplan::ExportValue::Rank(Some("silver".into()))]
+    );
+    assert!(outcome.members[1..]
+        .iter()
+        .all(|m| m.values == vec![payplan::ExportValue::Rank(Some("bronze".into()))]));
 }

@@ -16,10 +16,16 @@ fn every_plan_on_the_example_network() {
     for path in plans {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let plan = common::cases::plan(&name);
-        let network = plan.load_network(&root.join("examples/network.csv")).unwrap();
+        let network = plan
+            .load_network(&root.join("examples/network.csv"))
+            .unwrap();
         let outcome = plan.run(&network).unwrap();
-        let totals: Vec<String> =
-            outcome.totals.per_bonus.iter().map(|(b, t)| format!("{b}: {t:.2}")).collect();
+        let totals: Vec<String> = outcome
+            .totals
+            .per_bonus
+            .iter()
+            .map(|(b, t)| format!("{b}: {t:.2}"))
+            .collect();
         let review = format!(
             "# {} ({})\n\n## payouts\n{}\n## members\n{}\n## totals\n{}\npaid: {:.2}\nbefore limit: {}\nlimit: {}\nlimit applied: {}\n",
             outcome.plan,

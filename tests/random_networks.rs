@@ -12,16 +12,35 @@ fn check_plan(name: &str, binary: bool, with_new: bool) {
     let compiled = plan(name);
     let mut failures = Vec::new();
     let mut runs = 0;
-    for shape in [Shape::Random, Shape::Chain, Shape::Star, Shape::Broom, Shape::Forest] {
+    for shape in [
+        Shape::Random,
+        Shape::Chain,
+        Shape::Star,
+        Shape::Broom,
+        Shape::Forest,
+    ] {
         for seed in 0..13u64 {
-            let members = if seed == 12 { 2000 } else { [5usize, 17, 60, 250][(seed % 4) as usize] };
-            let opts = GenOptions { members, seed: seed * 7919 + 1, shape, binary, with_new };
+            let members = if seed == 12 {
+                2000
+            } else {
+                [5usize, 17, 60, 250][(seed % 4) as usize]
+            };
+            let opts = GenOptions {
+                members,
+                seed: seed * 7919 + 1,
+                shape,
+                binary,
+                with_new,
+            };
             let csv = generate(&opts);
-            let network = match payplan::Network::from_csv_reader(csv.as_bytes(), compiled.schema()) {
+            let network = match payplan::Network::from_csv_reader(csv.as_bytes(), compiled.schema())
+            {
                 Ok(n) => n,
                 Err(e) => panic!("{name} {opts:?}: generated network refused: {e}\n{csv}"),
             };
-            let outcome = compiled.run(&network).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let outcome = compiled
+                .run(&network)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             let expected = oracle::run(name, &csv);
             runs += 1;
             if outcome.payouts_csv() != expected.payouts_csv {
@@ -33,13 +52,21 @@ fn check_plan(name: &str, binary: bool, with_new: bool) {
             }
             if let Some(members_csv) = &expected.members_csv {
                 if let Err(e) = compare_members(members_csv, &outcome.members_csv()) {
-                    failures.push(format!("{name} {shape:?} seed {}: members differ: {e}", opts.seed));
+                    failures.push(format!(
+                        "{name} {shape:?} seed {}: members differ: {e}",
+                        opts.seed
+                    ));
                 }
             }
         }
     }
     assert!(runs >= 60);
-    assert!(failures.is_empty(), "{} of {runs} runs differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} runs differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
