@@ -197,7 +197,73 @@ pub fn schedule(nodes: &[Node]) -> Result<Vec<Stage>, CheckError> {
             stages.push(recursive_stage(nodes, &comp, &inner)?);
         }
     }
-    Ok(stages)
+    Ok(fuse(nodes, &graph, stages))
+}
+
+/// Whether a node can be computed member by member in a bottom-up sweep.
+fn sweepable(node: Option<&Node>) -> bool {
+    node.is_some_and(|node| {
+        !node.global
+            && match &node.kind {
+                NodeKind::Aggregate(agg) => {
+                    !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
+                }
+                NodeKind::Input { .. } | NodeKind::Total { .. } => false,
+                _ => true,
+            }
+    })
+}
+
+/// Merges consecutive stages into one bottom-up sweep where every node of
+/// a stage reads the sweep's nodes only at the same member or below it:
+/// one pass over the members instead of one per node.
+fn fuse(nodes: &[Node], graph: &[Vec<(NodeId, Edge)>], stages: Vec<Stage>) -> Vec<Stage> {
+    let mut out = Vec::new();
+    let mut group: Vec<NodeId> = Vec::new();
+    let mut in_group = vec![false; nodes.len()];
+    let flush = |group: &mut Vec<NodeId>, in_group: &mut Vec<bool>, out: &mut Vec<Stage>| {
+        match group.as_slice() {
+            [] => {}
+            [one] => out.push(Stage::Single(*one)),
+            _ => out.push(Stage::Recursive {
+                direction: Direction::BottomUp,
+                nodes: group.clone(),
+            }),
+        }
+        for &n in group.iter() {
+            set(in_group, n, false);
+        }
+        group.clear();
+    };
+    for stage in stages {
+        let (members, fits) = match &stage {
+            Stage::Single(n) => (vec![*n], sweepable(nodes.get(*n))),
+            Stage::Recursive {
+                direction: Direction::BottomUp,
+                nodes: ns,
+            } => (ns.clone(), ns.iter().all(|&n| sweepable(nodes.get(n)))),
+            Stage::Recursive { nodes: ns, .. } => (ns.clone(), false),
+        };
+        if !fits {
+            flush(&mut group, &mut in_group, &mut out);
+            out.push(stage);
+            continue;
+        }
+        let reads_ok = members.iter().all(|&v| {
+            graph.get(v).into_iter().flatten().all(|&(w, e)| {
+                !in_group.get(w).copied().unwrap_or(false) || matches!(e, Edge::Local | Edge::Down)
+            })
+        });
+        if !reads_ok {
+            flush(&mut group, &mut in_group, &mut out);
+        }
+        for &n in &members {
+            set(&mut in_group, n, true);
+        }
+        group.extend(members);
+    }
+    flush(&mut group, &mut in_group, &mut out);
+    out
 }
 
 fn recursive_stage(
