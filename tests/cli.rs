@@ -14,17 +14,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::cases::{cases, compare_members, diff, normalize, plan_path, root};
+use common::cases::{cases, compare_members, diff, normalize, plan_path, root, PLANS};
 use rust_decimal::Decimal;
-
-const PLANS: [&str; 6] = [
-    "unilevel",
-    "unilevel_compressed",
-    "ranked",
-    "breakaway",
-    "binary",
-    "hybrid",
-];
 
 struct Output {
     code: i32,

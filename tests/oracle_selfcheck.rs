@@ -11,152 +11,46 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
+use common::cases::{cases, compare_members, diff, normalize, read_table, PLANS};
 use common::netgen::{generate, GenOptions, Shape};
 use common::oracle;
 
-const PLANS: [&str; 6] = [
-    "unilevel",
-    "unilevel_compressed",
-    "ranked",
-    "breakaway",
-    "binary",
-    "hybrid",
-];
-
-fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("conformance")
-}
-
-/// CRLF -> LF, and exactly one final newline.
-fn normalize(text: &str) -> String {
-    let mut t = text.replace("\r\n", "\n");
-    while t.ends_with('\n') {
-        t.pop();
-    }
-    t.push('\n');
-    t
-}
-
-fn read_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = rdr
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
-}
-
-/// The conformance rule for members files: same rows (column `member`) in the
-/// same order; every column of `expected` present in `actual` with identical
-/// text. Returns a description of the first difference.
-fn compare_members(expected: &str, actual: &str) -> Result<(), String> {
-    let (eh, erows) = read_table(expected);
-    let (ah, arows) = read_table(actual);
-    if erows.len() != arows.len() {
-        return Err(format!(
-            "{} rows expected, {} found",
-            erows.len(),
-            arows.len()
-        ));
-    }
-    for (ei, name) in eh.iter().enumerate() {
-        let ai = ah
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("column {name} missing"))?;
-        for (k, (er, ar)) in erows.iter().zip(&arows).enumerate() {
-            if er[ei] != ar[ai] {
-                return Err(format!(
-                    "row {} column {name}: expected {:?}, found {:?}",
-                    k + 2,
-                    er[ei],
-                    ar[ai]
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn first_diff(expected: &str, actual: &str) -> String {
-    for (k, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
-        if e != a {
-            return format!("line {}: expected {e:?}, found {a:?}", k + 1);
-        }
-    }
-    format!(
-        "{} lines expected, {} found",
-        expected.lines().count(),
-        actual.lines().count()
-    )
-}
-
 #[test]
 fn oracle_matches_every_conformance_case() {
-    let root = conformance_dir();
-    let mut checked = 0;
+    let all = cases();
     let mut failures = Vec::new();
-    let mut plan_dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    plan_dirs.sort();
-    for plan_dir in plan_dirs {
-        let plan = plan_dir.file_name().unwrap().to_str().unwrap().to_string();
-        if !PLANS.contains(&plan.as_str()) {
-            continue; // bad-networks
+    for case in &all {
+        let network = fs::read_to_string(case.dir.join("network.csv")).unwrap();
+        let out = oracle::run(&case.plan, &network);
+        let expected = normalize(&fs::read_to_string(case.dir.join("payouts.csv")).unwrap());
+        if normalize(&out.payouts_csv) != expected {
+            failures.push(format!(
+                "{}: payouts:\n{}",
+                case.name,
+                diff(&expected, &out.payouts_csv)
+            ));
         }
-        let mut cases: Vec<PathBuf> = fs::read_dir(&plan_dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.join("network.csv").is_file())
-            .collect();
-        cases.sort();
-        assert!(!cases.is_empty(), "no cases for {plan}");
-        for case in cases {
-            let name = format!("{plan}/{}", case.file_name().unwrap().to_str().unwrap());
-            let network = fs::read_to_string(case.join("network.csv")).unwrap();
-            let out = oracle::run(&plan, &network);
-            let expected = normalize(&fs::read_to_string(case.join("payouts.csv")).unwrap());
-            if normalize(&out.payouts_csv) != expected {
-                failures.push(format!(
-                    "{name}: payouts: {}",
-                    first_diff(&expected, &normalize(&out.payouts_csv))
-                ));
-            }
-            assert!(out.payouts_csv.ends_with('\n') && !out.payouts_csv.contains('\r'));
-            let members_path = case.join("members.csv");
-            if members_path.is_file() {
-                let expected = fs::read_to_string(&members_path).unwrap();
-                match &out.members_csv {
-                    None => failures.push(format!("{name}: no members table")),
-                    Some(actual) => {
-                        if let Err(e) = compare_members(&expected, actual) {
-                            failures.push(format!("{name}: members: {e}"));
-                        }
+        assert!(out.payouts_csv.ends_with('\n') && !out.payouts_csv.contains('\r'));
+        if let Ok(expected) = fs::read_to_string(case.dir.join("members.csv")) {
+            match &out.members_csv {
+                None => failures.push(format!("{}: no members table", case.name)),
+                Some(actual) => {
+                    if let Err(e) = compare_members(&expected, actual) {
+                        failures.push(format!("{}: members: {e}", case.name));
                     }
                 }
             }
-            checked += 1;
         }
     }
+    assert!(all.len() >= 30, "only {} cases found", all.len());
     assert!(
         failures.is_empty(),
-        "{} of {checked} cases fail:\n{}",
+        "{} of {} cases fail:\n{}",
         failures.len(),
+        all.len(),
         failures.join("\n")
     );
-    assert!(checked >= 30, "only {checked} cases found");
-    eprintln!("oracle agrees with all {checked} conformance cases");
 }
 
 #[test]

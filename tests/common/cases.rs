@@ -23,18 +23,21 @@ pub fn plan(plan: &str) -> payplan::Plan {
     payplan::Plan::compile(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// The six reference plans, in the spec's order.
+pub const PLANS: [&str; 6] = [
+    "unilevel",
+    "unilevel_compressed",
+    "ranked",
+    "breakaway",
+    "binary",
+    "hybrid",
+];
+
 /// Every `<plan>/<case>/` folder of tests/conformance.
 pub fn cases() -> Vec<Case> {
     let base = root().join("tests/conformance");
     let mut out = Vec::new();
-    for plan in [
-        "unilevel",
-        "unilevel_compressed",
-        "ranked",
-        "breakaway",
-        "binary",
-        "hybrid",
-    ] {
+    for plan in PLANS {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(base.join(plan))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -82,7 +85,9 @@ pub fn diff(expected: &str, actual: &str) -> String {
     out.join("\n")
 }
 
-fn read_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+/// A CSV table as its header and rows of text (a leading BOM is dropped).
+pub fn read_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
     let rows = r

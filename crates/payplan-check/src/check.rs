@@ -366,33 +366,28 @@ impl<'a> Checker<'a> {
             .copied()
             .or_else(|| self.ast.statements.first().map(statement_span))
             .unwrap_or_default();
-        if self.name.is_none() {
-            self.errors.push(CheckError::MissingStatement {
-                span: anchor,
-                statement: "plan".into(),
-                example: "plan \"My plan\"".into(),
-            });
-        }
-        if self.currency.is_none() {
-            self.errors.push(CheckError::MissingStatement {
-                span: anchor,
-                statement: "currency".into(),
-                example: "currency USD".into(),
-            });
-        }
-        if self.rounding.is_none() && !seen.contains_key("rounding") {
-            self.errors.push(CheckError::MissingStatement {
-                span: anchor,
-                statement: "rounding".into(),
-                example: "rounding 2 half_even".into(),
-            });
-        }
-        if self.bonuses.is_empty() {
-            self.errors.push(CheckError::MissingStatement {
-                span: anchor,
-                statement: "bonus".into(),
-                example: "bonus retail pays 20% of cv".into(),
-            });
+        let missing = [
+            (self.name.is_none(), "plan", "plan \"My plan\""),
+            (self.currency.is_none(), "currency", "currency USD"),
+            (
+                self.rounding.is_none() && !seen.contains_key("rounding"),
+                "rounding",
+                "rounding 2 half_even",
+            ),
+            (
+                self.bonuses.is_empty(),
+                "bonus",
+                "bonus retail pays 20% of cv",
+            ),
+        ];
+        for (is_missing, statement, example) in missing {
+            if is_missing {
+                self.errors.push(CheckError::MissingStatement {
+                    span: anchor,
+                    statement: statement.into(),
+                    example: example.into(),
+                });
+            }
         }
         self.def_types = vec![None; self.lets.len()];
         self.used = vec![false; self.lets.len()];

@@ -300,51 +300,50 @@ pub struct ExportSpec {
 }
 
 impl TExpr {
-    /// Calls `f` on every slot the expression reads.
-    pub fn for_each_slot(&self, f: &mut impl FnMut(NodeId)) {
+    /// Calls `f` on each direct sub-expression.
+    fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e TExpr)) {
+        match self {
+            TExpr::Const(_) | TExpr::Within(_) | TExpr::Slot(_) => {}
+            TExpr::Not(a) | TExpr::Neg(a) => f(a),
+            TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
+                f(a);
+                f(b);
+            }
+            TExpr::If(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
+            TExpr::RankTable { entries, .. } => entries.iter().for_each(f),
+        }
+    }
+
+    /// Whether any part of the expression (itself included) satisfies `test`,
+    /// walking without recursion.
+    fn any_part(&self, test: &mut impl FnMut(&TExpr) -> bool) -> bool {
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
-            match e {
-                TExpr::Const(_) | TExpr::Within(_) => {}
-                TExpr::Slot(n) => f(*n),
-                TExpr::Not(a) | TExpr::Neg(a) => stack.push(a),
-                TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
-                    stack.push(a);
-                    stack.push(b);
-                }
-                TExpr::If(c, a, b) => {
-                    stack.push(c);
-                    stack.push(a);
-                    stack.push(b);
-                }
-                TExpr::RankTable { rank, entries } => {
-                    f(*rank);
-                    stack.extend(entries.iter());
-                }
+            if test(e) {
+                return true;
             }
+            e.for_each_child(&mut |c| stack.push(c));
         }
+        false
+    }
+
+    /// Calls `f` on every slot the expression reads.
+    pub fn for_each_slot(&self, f: &mut impl FnMut(NodeId)) {
+        self.any_part(&mut |e| {
+            match e {
+                TExpr::Slot(n) | TExpr::RankTable { rank: n, .. } => f(*n),
+                _ => {}
+            }
+            false
+        });
     }
 
     /// True when the expression uses `within`, which needs the aggregating member.
     pub fn uses_within(&self) -> bool {
-        let mut stack = vec![self];
-        while let Some(e) = stack.pop() {
-            match e {
-                TExpr::Within(_) => return true,
-                TExpr::Const(_) | TExpr::Slot(_) => {}
-                TExpr::Not(a) | TExpr::Neg(a) => stack.push(a),
-                TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
-                    stack.push(a);
-                    stack.push(b);
-                }
-                TExpr::If(c, a, b) => {
-                    stack.push(c);
-                    stack.push(a);
-                    stack.push(b);
-                }
-                TExpr::RankTable { entries, .. } => stack.extend(entries.iter()),
-            }
-        }
-        false
+        self.any_part(&mut |e| matches!(e, TExpr::Within(_)))
     }
 }
