@@ -112,6 +112,9 @@ struct Run<'a> {
     programs: Vec<Program>,
     store: Vec<Store>,
     states: Vec<State>,
+    /// Each member's depth in the sponsor tree (roots are 0).
+    depth: Vec<u32>,
+    max_depth: u32,
 }
 
 /// Runs every pass of `plan` over `net`.
@@ -131,15 +134,125 @@ pub fn evaluate(plan: &TypedPlan, net: &Network) -> Result<Evaluation, EvalError
         programs,
         store: vec![Store::Pending; plan.nodes.len()],
         states: (0..plan.nodes.len()).map(|_| State::None).collect(),
+        depth: Vec::new(),
+        max_depth: 0,
     };
     run.load_inputs()?;
-    for stage in &plan.stages {
-        match stage {
-            Stage::Single(node) => run.single(*node)?,
-            Stage::Recursive { direction, nodes } => run.recursive(*direction, nodes)?,
+    run.depths();
+    let last_use = last_uses(plan);
+    for (i, stage) in plan.stages.iter().enumerate() {
+        let nodes = match stage {
+            Stage::Single(node) => {
+                run.single(*node)?;
+                std::slice::from_ref(node)
+            }
+            Stage::Recursive { direction, nodes } => {
+                run.recursive(*direction, nodes)?;
+                nodes.as_slice()
+            }
+        };
+        // A pass's carried state is not needed after it, nor is a column
+        // after the last pass that reads it.
+        for &node in nodes {
+            if let Some(state) = run.states.get_mut(node) {
+                *state = State::None;
+            }
+        }
+        for (node, last) in last_use.iter().enumerate() {
+            if *last == Some(i) {
+                if let Some(store) = run.store.get_mut(node) {
+                    *store = Store::Pending;
+                }
+            }
         }
     }
     Ok(Evaluation { store: run.store })
+}
+
+/// For each node, the index of the last stage that reads it, or `None` for
+/// nodes whose values outlive evaluation (bonuses, exports, the limit) or
+/// that nothing reads.
+fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
+    let mut stage_of = vec![0usize; plan.nodes.len()];
+    for (i, stage) in plan.stages.iter().enumerate() {
+        match stage {
+            Stage::Single(n) => {
+                if let Some(s) = stage_of.get_mut(*n) {
+                    *s = i;
+                }
+            }
+            Stage::Recursive { nodes, .. } => {
+                for n in nodes {
+                    if let Some(s) = stage_of.get_mut(*n) {
+                        *s = i;
+                    }
+                }
+            }
+        }
+    }
+    let mut last: Vec<Option<usize>> = vec![None; plan.nodes.len()];
+    for (reader, node) in plan.nodes.iter().enumerate() {
+        let at = stage_of.get(reader).copied().unwrap_or(0);
+        let mut note = |n: NodeId| {
+            if let Some(l) = last.get_mut(n) {
+                *l = Some(l.map_or(at, |x| x.max(at)));
+            }
+        };
+        for_each_read(&node.kind, &mut note);
+    }
+    let kept = plan
+        .bonuses
+        .iter()
+        .map(|b| b.node)
+        .chain(plan.exports.iter().map(|e| e.node))
+        .chain(plan.limit);
+    for n in kept {
+        if let Some(l) = last.get_mut(n) {
+            *l = None;
+        }
+    }
+    last
+}
+
+/// Calls `f` on every node a node's definition reads.
+fn for_each_read(kind: &NodeKind, f: &mut impl FnMut(NodeId)) {
+    match kind {
+        NodeKind::Input { .. } => {}
+        NodeKind::Expr(t) | NodeKind::Total { value: t } => t.for_each_slot(f),
+        NodeKind::Rank { requirements } => requirements.iter().for_each(|t| t.for_each_slot(f)),
+        NodeKind::Bonus {
+            qualification,
+            amount,
+            cap,
+        } => {
+            qualification
+                .iter()
+                .chain(cap.iter())
+                .for_each(|t| t.for_each_slot(f));
+            amount.for_each_slot(f);
+        }
+        NodeKind::Differential { value, percent, .. } => {
+            value.for_each_slot(f);
+            percent.for_each_slot(f);
+        }
+        NodeKind::Aggregate(agg) => {
+            agg.value.for_each_slot(f);
+            agg.filter.iter().for_each(|t| t.for_each_slot(f));
+            match &agg.relation {
+                TRelation::Levels {
+                    to, compressed_by, ..
+                } => {
+                    to.for_each_slot(f);
+                    compressed_by.iter().for_each(|t| t.for_each_slot(f));
+                }
+                TRelation::Generations { to, counting, .. } => {
+                    to.for_each_slot(f);
+                    counting.for_each_slot(f);
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
@@ -249,6 +362,54 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Depths in the sponsor tree, in one preorder pass.
+    fn depths(&mut self) {
+        let n = self.n();
+        let mut depth = vec![0u32; n];
+        for m in 0..n {
+            let p = self.net.sponsor(m as MemberIx);
+            if p != NONE {
+                let d = depth
+                    .get(p as usize)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                if let Some(x) = depth.get_mut(m) {
+                    *x = d;
+                }
+            }
+        }
+        self.max_depth = depth.iter().copied().max().unwrap_or(0);
+        self.depth = depth;
+    }
+
+    fn depth_at(&self, m: MemberIx) -> MemberIx {
+        self.depth.get(m as usize).copied().unwrap_or(0)
+    }
+
+    /// Empties `m`'s state slot once `m` has handed its state to its
+    /// sponsor, for the next member at the same depth.
+    fn clear_slot(&mut self, node: NodeId, m: MemberIx) {
+        let d = self.depth_at(m) as usize;
+        match self.states.get_mut(node) {
+            Some(State::Acc(v)) => {
+                if let Some(slot) = v.get_mut(d) {
+                    *slot = match *slot {
+                        Acc::Total(_) => Acc::Total(Decimal::ZERO),
+                        Acc::Extreme(_) => Acc::Extreme(None),
+                    };
+                }
+            }
+            Some(State::Wide(data)) => {
+                let width = data.len() / (self.max_depth as usize + 1);
+                if let Some(row) = data.get_mut(d * width..(d + 1) * width) {
+                    row.fill(Decimal::ZERO);
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn load_inputs(&mut self) -> Result<(), EvalError> {
         for (id, node) in self.plan.nodes.iter().enumerate() {
             let NodeKind::Input { column } = node.kind else {
@@ -330,6 +491,7 @@ impl<'a> Run<'a> {
                     self.eval_at(node, m)?;
                     if pushes {
                         self.push(node, m).map_err(|e| self.error(e, m, node))?;
+                        self.clear_slot(node, m);
                     }
                 }
             }
@@ -380,6 +542,7 @@ impl<'a> Run<'a> {
                     }
                     for &node in &pushing {
                         self.push(node, m).map_err(|e| self.error(e, m, node))?;
+                        self.clear_slot(node, m);
                     }
                 }
             }
@@ -397,6 +560,9 @@ impl<'a> Run<'a> {
     /// Allocates a node's column and state before its pass.
     fn start(&mut self, node: NodeId) {
         let n = self.n();
+        // Carried state lives only along the current path from a root: one
+        // slot per depth, not one per member.
+        let slots = self.max_depth as usize + 1;
         let Some(spec) = self.plan.nodes.get(node) else {
             return;
         };
@@ -411,15 +577,15 @@ impl<'a> Run<'a> {
         let state = match self.programs.get(node) {
             Some(Program::Aggregate(agg)) => match &agg.relation {
                 Relation::Children | Relation::Downline | Relation::Group | Relation::Upline => {
-                    State::Acc(vec![identity(agg.op); n])
+                    State::Acc(vec![identity(agg.op); slots])
                 }
                 Relation::Levels { width, .. } | Relation::Generations { width, .. } => {
-                    State::Wide(vec![Decimal::ZERO; n.saturating_mul(*width)])
+                    State::Wide(vec![Decimal::ZERO; slots.saturating_mul(*width)])
                 }
                 Relation::Placement(_) => State::None,
             },
             Some(Program::Differential { buckets, .. }) => {
-                State::Wide(vec![Decimal::ZERO; n.saturating_mul(buckets.len())])
+                State::Wide(vec![Decimal::ZERO; slots.saturating_mul(buckets.len())])
             }
             _ => State::None,
         };
@@ -499,6 +665,7 @@ impl<'a> Run<'a> {
             return Ok(Val::Dec(Decimal::ZERO));
         };
         let op = agg.op;
+        let dm = self.depth_at(m);
         let env = Env {
             store: &self.store,
             placement: self.net.placement(),
@@ -506,12 +673,12 @@ impl<'a> Run<'a> {
         match &agg.relation {
             Relation::Children | Relation::Downline => Ok(finish(
                 op,
-                acc_at(&self.states, node, m).unwrap_or(identity(op)),
+                acc_at(&self.states, node, dm).unwrap_or(identity(op)),
             )),
             Relation::Group => {
-                let below = acc_at(&self.states, node, m).unwrap_or(identity(op));
+                let below = acc_at(&self.states, node, dm).unwrap_or(identity(op));
                 let acc = combine(op, below, element(&env, agg, m, NONE)?)?;
-                set_acc(&mut self.states, node, m, acc);
+                set_acc(&mut self.states, node, dm, acc);
                 Ok(finish(op, acc))
             }
             Relation::Upline => {
@@ -519,10 +686,11 @@ impl<'a> Run<'a> {
                 let acc = if p == NONE {
                     identity(op)
                 } else {
-                    let above = acc_at(&self.states, node, p).unwrap_or(identity(op));
+                    let above =
+                        acc_at(&self.states, node, dm.saturating_sub(1)).unwrap_or(identity(op));
                     combine(op, above, element(&env, agg, p, NONE)?)?
                 };
-                set_acc(&mut self.states, node, m, acc);
+                set_acc(&mut self.states, node, dm, acc);
                 Ok(finish(op, acc))
             }
             // Filled whole by `placement`.
@@ -544,7 +712,7 @@ impl<'a> Run<'a> {
                 &env,
                 op,
                 rates.as_deref(),
-                wide_row(&self.states, node, m, *width),
+                wide_row(&self.states, node, dm, *width),
                 *from,
                 to,
                 m,
@@ -559,6 +727,7 @@ impl<'a> Run<'a> {
         if p == NONE {
             return Ok(());
         }
+        let (dm, dp) = (self.depth_at(m), self.depth_at(p));
         let env = Env {
             store: &self.store,
             placement: self.net.placement(),
@@ -570,32 +739,32 @@ impl<'a> Run<'a> {
                     Relation::Children => {
                         let acc = combine(
                             op,
-                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
                             element(&env, agg, m, p)?,
                         )?;
-                        set_acc(&mut self.states, node, p, acc);
+                        set_acc(&mut self.states, node, dp, acc);
                     }
                     Relation::Downline => {
                         let mine = combine(
                             op,
-                            acc_at(&self.states, node, m).unwrap_or(identity(op)),
+                            acc_at(&self.states, node, dm).unwrap_or(identity(op)),
                             element(&env, agg, m, NONE)?,
                         )?;
                         let acc = merge(
                             op,
-                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
                             mine,
                         )?;
-                        set_acc(&mut self.states, node, p, acc);
+                        set_acc(&mut self.states, node, dp, acc);
                     }
                     Relation::Group => {
-                        let mine = acc_at(&self.states, node, m).unwrap_or(identity(op));
+                        let mine = acc_at(&self.states, node, dm).unwrap_or(identity(op));
                         let acc = merge(
                             op,
-                            acc_at(&self.states, node, p).unwrap_or(identity(op)),
+                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
                             mine,
                         )?;
-                        set_acc(&mut self.states, node, p, acc);
+                        set_acc(&mut self.states, node, dp, acc);
                     }
                     Relation::Levels {
                         width,
@@ -608,7 +777,7 @@ impl<'a> Run<'a> {
                             Some(cond) => cond(&env, m, NONE)?,
                             None => true,
                         };
-                        let (parent, child) = rows(&mut self.states, node, p, m, *width);
+                        let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
                         if let Some(r) = parent.get_mut(1) {
                             *r = add(*r, own)?;
                         }
@@ -624,7 +793,7 @@ impl<'a> Run<'a> {
                     } => {
                         let own = element(&env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
                         let counts = counting(&env, m, NONE)?;
-                        let (parent, child) = rows(&mut self.states, node, p, m, *width);
+                        let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
                         if let Some(r) = parent.get_mut(usize::from(counts)) {
                             *r = add(*r, own)?;
                         }
@@ -640,7 +809,7 @@ impl<'a> Run<'a> {
                 }
             }
             Some(Program::Differential { buckets, .. }) => {
-                let (parent, child) = rows(&mut self.states, node, p, m, buckets.len());
+                let (parent, child) = rows(&mut self.states, node, dp, dm, buckets.len());
                 for (r, x) in parent.iter_mut().zip(child.iter()) {
                     *r = add(*r, *x)?;
                 }
@@ -683,7 +852,8 @@ impl<'a> Run<'a> {
         let start = bucket_of(Decimal::ZERO)?;
         let p = percent(&env, m, NONE)?;
         let at = bucket_of(p)?;
-        let row = wide_row_mut(&mut self.states, node, m, buckets.len());
+        let dm = self.depth_at(m);
+        let row = wide_row_mut(&mut self.states, node, dm, buckets.len());
         if let Some(r) = row.get_mut(start) {
             *r = add(*r, own)?;
         }
