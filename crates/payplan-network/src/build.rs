@@ -5,13 +5,145 @@
 //! sponsors and placements, finds cycles and renumbers members in
 //! sponsor-tree preorder.
 
+use rayon::prelude::*;
+
 use crate::error::NetworkError;
 use crate::ids::{IdTable, StrArena};
 use crate::{
     Column, ColumnKind, Location, MemberIx, Network, PlacementTree, Schema, Side, Value, NONE,
 };
 
-/// The members read so far, in input order.
+/// Time spent in each phase of loading, for measurements.
+pub(crate) struct Phases {
+    last: std::time::Instant,
+    pub(crate) spent: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    pub(crate) fn new() -> Self {
+        Phases {
+            last: std::time::Instant::now(),
+            spent: Vec::new(),
+        }
+    }
+
+    /// Records the time since the previous mark as spent in `phase`.
+    pub(crate) fn mark(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.spent.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Where each row came from: entries of the builder, or lines of a CSV file.
+pub(crate) enum Locator {
+    /// Row `r` is entry `r + 1`.
+    Entries,
+    /// Lines of CSV rows.
+    Lines(LineIndex),
+}
+
+impl Locator {
+    pub(crate) fn location(&self, row: usize) -> Location {
+        match self {
+            Locator::Entries => Location::Entry(row as u64 + 1),
+            Locator::Lines(lines) => Location::Line(lines.line(row as u64)),
+        }
+    }
+}
+
+/// The line of every row, kept as marks: the row after a mark is on the next
+/// line, unless it has a mark of its own (after blank lines or a multi-line row).
+#[derive(Debug, Default)]
+pub(crate) struct LineIndex {
+    /// `(row, line)`, by row.
+    marks: Vec<(u64, u64)>,
+}
+
+impl LineIndex {
+    /// Records that `row` (after every row marked so far) is on `line`.
+    pub(crate) fn mark(&mut self, row: u64, line: u64) {
+        if let Some(&(last_row, last_line)) = self.marks.last() {
+            if line.checked_sub(last_line) == row.checked_sub(last_row) {
+                return;
+            }
+        }
+        self.marks.push((row, line));
+    }
+
+    /// Adds another index whose rows come after these ones.
+    pub(crate) fn append(&mut self, other: LineIndex) {
+        for (row, line) in other.marks {
+            self.mark(row, line);
+        }
+    }
+
+    /// The same lines for rows numbered from `first` on.
+    pub(crate) fn shifted(mut self, first: u64) -> Self {
+        for (row, _) in &mut self.marks {
+            *row += first;
+        }
+        self
+    }
+
+    /// The line of `row`.
+    pub(crate) fn line(&self, row: u64) -> u64 {
+        let after = self.marks.partition_point(|&(mark, _)| mark <= row);
+        match after.checked_sub(1).and_then(|i| self.marks.get(i)) {
+            Some(&(mark, line)) => line + (row - mark),
+            None => 0,
+        }
+    }
+}
+
+/// Placement parents, children and sides, in input order.
+pub(crate) struct PlacementRows {
+    pub(crate) parent: Vec<u32>,
+    pub(crate) child: Vec<[u32; 2]>,
+    pub(crate) side: Vec<Option<Side>>,
+}
+
+/// Every row read and its parents joined, in input order: what is left is
+/// to check for cycles and renumber in preorder ([`Joined::finish`]).
+pub(crate) struct Joined {
+    pub(crate) schema: Schema,
+    pub(crate) ids: StrArena,
+    pub(crate) table: IdTable,
+    /// Sponsor row per row; `NONE` for a root.
+    pub(crate) parent: Vec<u32>,
+    pub(crate) placement: Option<PlacementRows>,
+    /// Values per schema column, in input order.
+    pub(crate) columns: Vec<Column>,
+    pub(crate) locator: Locator,
+}
+
+/// Puts every placed row on its parent's side, in row order: `Err((row,
+/// other))` names the first row whose side is taken, and by which row.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "parents are rows below n (or NONE, skipped) and `child` has n entries"
+)]
+pub(crate) fn place_children(
+    parent: &[u32],
+    side: &[Option<Side>],
+    upto: usize,
+) -> Result<Vec<[u32; 2]>, (usize, u32)> {
+    let mut child = vec![[NONE; 2]; parent.len()];
+    for (row, (&p, s)) in parent.iter().zip(side).enumerate().take(upto) {
+        let Some(s) = s else { continue };
+        if p == NONE {
+            continue;
+        }
+        let slot = &mut child[p as usize][s.index()];
+        if *slot != NONE {
+            return Err((row, *slot));
+        }
+        *slot = row as u32;
+    }
+    Ok(child)
+}
+
+/// The members given to the builder so far, in input order.
 pub(crate) struct Rows {
     schema: Schema,
     ids: StrArena,
@@ -23,8 +155,6 @@ pub(crate) struct Rows {
     sides: Vec<Option<Side>>,
     /// Values per schema column, in input order.
     columns: Vec<Column>,
-    /// Line of each row (CSV input); `None` for the builder, whose rows are entries.
-    lines: Option<Vec<u64>>,
 }
 
 /// Names no schema column may use, since the network file gives them other meanings.
@@ -65,8 +195,8 @@ pub(crate) fn check_schema(schema: &Schema) -> Result<(), NetworkError> {
 }
 
 impl Rows {
-    /// Starts collecting rows; `csv` says whether rows are named by line (else by entry).
-    pub(crate) fn new(schema: &Schema, csv: bool) -> Result<Self, NetworkError> {
+    /// Starts collecting rows, named by entry.
+    pub(crate) fn new(schema: &Schema) -> Result<Self, NetworkError> {
         check_schema(schema)?;
         Ok(Rows {
             schema: schema.clone(),
@@ -83,7 +213,6 @@ impl Rows {
                     ColumnKind::Bool => Column::Bool(Vec::new()),
                 })
                 .collect(),
-            lines: csv.then(Vec::new),
         })
     }
 
@@ -97,10 +226,7 @@ impl Rows {
 
     /// Where row `row` came from.
     fn location(&self, row: usize) -> Location {
-        match &self.lines {
-            Some(lines) => Location::Line(lines.get(row).copied().unwrap_or(0)),
-            None => Location::Entry(row as u64 + 1),
-        }
+        Location::Entry(row as u64 + 1)
     }
 
     /// The id of the row being added (the last one).
@@ -130,9 +256,6 @@ impl Rows {
                 id: id.to_owned(),
                 first: self.location(first as usize),
             });
-        }
-        if let Some(lines) = &mut self.lines {
-            lines.push(at.number());
         }
         self.sponsors.push(sponsor);
         Ok(())
@@ -214,23 +337,7 @@ impl Rows {
 
     /// Joins sponsors and placements, checks the trees and renumbers members.
     pub(crate) fn finish(self) -> Result<Network, NetworkError> {
-        let n = self.ids.len();
-        let (parent, placement) = self.resolve()?;
-        let order = sponsor_preorder(&parent);
-        if order.len() < n {
-            return Err(self.cycle_error(&parent, &order, false));
-        }
-        let placement_order = match &placement {
-            Some((pparent, pchild)) => {
-                let porder = placement_preorder(pparent, pchild);
-                if porder.len() < n {
-                    return Err(self.cycle_error(pparent, &porder, true));
-                }
-                Some(porder)
-            }
-            None => None,
-        };
-        Ok(self.flatten(&parent, order, placement.zip(placement_order)))
+        self.resolve()?.finish(&mut Phases::new())
     }
 
     /// Resolves sponsor and placement ids to rows, in input order; checks
@@ -239,7 +346,7 @@ impl Rows {
         clippy::indexing_slicing,
         reason = "rows come from `0..n` and parents from the id table, all below n = the length of every per-row vector"
     )]
-    fn resolve(&self) -> Result<(Vec<u32>, Option<Placement>), NetworkError> {
+    fn resolve(self) -> Result<Joined, NetworkError> {
         let n = self.ids.len();
         let mut parent = vec![NONE; n];
         let mut placement = self
@@ -286,7 +393,42 @@ impl Rows {
             *slot = row as u32;
             pparent[row] = p;
         }
-        Ok((parent, placement))
+        Ok(Joined {
+            schema: self.schema,
+            ids: self.ids,
+            table: self.table,
+            parent,
+            placement: placement.map(|(parent, child)| PlacementRows {
+                parent,
+                child,
+                side: self.sides,
+            }),
+            columns: self.columns,
+            locator: Locator::Entries,
+        })
+    }
+}
+
+impl Joined {
+    /// Checks both trees for cycles and renumbers members in sponsor preorder.
+    pub(crate) fn finish(self, phases: &mut Phases) -> Result<Network, NetworkError> {
+        let n = self.ids.len();
+        let order = sponsor_preorder(&self.parent);
+        if order.len() < n {
+            return Err(self.cycle_error(&self.parent, &order, false));
+        }
+        let placement_order = match &self.placement {
+            Some(rows) => {
+                let porder = placement_preorder(&rows.parent, &rows.child);
+                if porder.len() < n {
+                    return Err(self.cycle_error(&rows.parent, &porder, true));
+                }
+                Some(porder)
+            }
+            None => None,
+        };
+        phases.mark("preorder");
+        Ok(self.flatten(order, placement_order, phases))
     }
 
     /// The error for a sponsor (or placement) relation with a cycle: names the
@@ -294,7 +436,7 @@ impl Rows {
     fn cycle_error(&self, parent: &[u32], reached: &[u32], placement: bool) -> NetworkError {
         let cycle = find_cycle(parent, reached);
         let first = cycle.first().map_or(0, |&row| row as usize);
-        let at = self.location(first);
+        let at = self.locator.location(first);
         let id = self.ids.text(first).to_owned();
         match (cycle.len(), placement) {
             (1, false) => NetworkError::SelfSponsor { at, id },
@@ -319,11 +461,12 @@ impl Rows {
         reason = "`order` and `placement_order` are permutations of 0..n and parents are rows or NONE (checked), so all indices are below n"
     )]
     fn flatten(
-        mut self,
-        parent: &[u32],
+        self,
         order: Vec<u32>,
-        placement: Option<(Placement, Vec<u32>)>,
+        placement_order: Option<Vec<u32>>,
+        phases: &mut Phases,
     ) -> Network {
+        const GRAIN: usize = 1 << 14;
         let n = order.len();
         let mut ix_of_row = vec![NONE; n];
         for (ix, &row) in (0u32..).zip(&order) {
@@ -336,39 +479,71 @@ impl Rows {
                 ix_of_row[row as usize]
             }
         };
+        // Gathers a per-row vector into member order.
+        fn gather<T: Copy + Send + Sync>(order: &[u32], values: &[T]) -> Vec<T> {
+            let mut out = Vec::new();
+            gather_into(order, values, &mut out);
+            out
+        }
+        // The same into a vector whose allocation is reused.
+        fn gather_into<T: Copy + Send + Sync>(order: &[u32], values: &[T], out: &mut Vec<T>) {
+            order
+                .par_iter()
+                .with_min_len(GRAIN)
+                .map(|&row| values[row as usize])
+                .collect_into_vec(out);
+        }
 
+        let parent = self.parent;
         let sponsor: Vec<MemberIx> = order
-            .iter()
+            .par_iter()
+            .with_min_len(GRAIN)
             .map(|&row| to_ix(parent[row as usize]))
             .collect();
-        let subtree_end = ends(&sponsor);
+        let subtree_end = ends(&sponsor, parent);
+        phases.mark("renumber");
 
-        let columns = std::mem::take(&mut self.columns)
+        // Each column's input-order buffer takes the next column of its kind.
+        let mut spare_decimals: Option<Vec<rust_decimal::Decimal>> = None;
+        let mut spare_bools: Option<Vec<bool>> = None;
+        let columns = self
+            .columns
             .into_iter()
             .map(|column| match column {
                 Column::Decimal(values) => {
-                    Column::Decimal(order.iter().map(|&row| values[row as usize]).collect())
+                    let mut out = spare_decimals.take().unwrap_or_default();
+                    gather_into(&order, &values, &mut out);
+                    spare_decimals = Some(values);
+                    Column::Decimal(out)
                 }
                 Column::Bool(values) => {
-                    Column::Bool(order.iter().map(|&row| values[row as usize]).collect())
+                    let mut out = spare_bools.take().unwrap_or_default();
+                    gather_into(&order, &values, &mut out);
+                    spare_bools = Some(values);
+                    Column::Bool(out)
                 }
             })
             .collect();
+        phases.mark("columns");
 
-        let placement = placement.map(|((pparent, pchild), porder)| {
+        let placement = self.placement.zip(placement_order).map(|(rows, porder)| {
             let parent: Vec<MemberIx> = order
-                .iter()
-                .map(|&row| to_ix(pparent[row as usize]))
+                .par_iter()
+                .with_min_len(GRAIN)
+                .map(|&row| to_ix(rows.parent[row as usize]))
                 .collect();
-            let side: Vec<Option<Side>> = order
-                .iter()
-                .map(|&row| self.sides.get(row as usize).copied().flatten())
-                .collect();
+            let side = gather(&order, &rows.side);
             let child: Vec<[MemberIx; 2]> = order
-                .iter()
-                .map(|&row| pchild[row as usize].map(to_ix))
+                .par_iter()
+                .with_min_len(GRAIN)
+                .map(|&row| rows.child[row as usize].map(to_ix))
                 .collect();
-            let porder: Vec<MemberIx> = porder.iter().map(|&row| to_ix(row)).collect();
+            drop(rows);
+            let porder: Vec<MemberIx> = porder
+                .par_iter()
+                .with_min_len(GRAIN)
+                .map(|&row| to_ix(row))
+                .collect();
             let mut pos = vec![0u32; n];
             for (k, &ix) in (0u32..).zip(&porder) {
                 pos[ix as usize] = k;
@@ -381,7 +556,12 @@ impl Rows {
                     size[up as usize] += size[ix as usize];
                 }
             }
-            let end = (0..n).map(|ix| pos[ix] + size[ix]).collect();
+            let end = pos
+                .par_iter()
+                .zip(&size)
+                .with_min_len(GRAIN)
+                .map(|(&pos, &size)| pos + size)
+                .collect();
             PlacementTree {
                 parent,
                 side,
@@ -392,6 +572,7 @@ impl Rows {
             }
         });
 
+        phases.mark("placement");
         let mut ids = self.ids;
         ids.shrink_to_fit();
         Network {
@@ -408,25 +589,26 @@ impl Rows {
     }
 }
 
-/// Placement parent and `[left, right]` children per row.
-type Placement = (Vec<u32>, Vec<[u32; 2]>);
-
 /// Exclusive subtree ends in a preorder numbering: `parent[ix] < ix` for all
-/// non-roots, so sizes accumulate in reverse order.
+/// non-roots, so sizes accumulate in reverse order. Reuses `buffer` (of n entries).
 #[expect(
     clippy::indexing_slicing,
     reason = "in preorder every parent index is below its child's, and both are below n"
 )]
-fn ends(parent: &[MemberIx]) -> Vec<MemberIx> {
+fn ends(parent: &[MemberIx], mut size: Vec<u32>) -> Vec<MemberIx> {
     let n = parent.len();
-    let mut size = vec![1u32; n];
+    size.clear();
+    size.resize(n, 1);
     for ix in (0..n).rev() {
         let up = parent[ix];
         if up != NONE {
             size[up as usize] += size[ix];
         }
     }
-    (0u32..).zip(size).map(|(ix, size)| ix + size).collect()
+    for (ix, size) in (0u32..).zip(&mut size) {
+        *size += ix;
+    }
+    size
 }
 
 /// Rows in sponsor preorder: roots in row order, children in row order.
@@ -437,42 +619,65 @@ fn ends(parent: &[MemberIx]) -> Vec<MemberIx> {
 )]
 fn sponsor_preorder(parent: &[u32]) -> Vec<u32> {
     let n = parent.len();
-    // Children in CSR form: those of row p are children[start[p]..start[p + 1]].
-    let mut start = vec![0u32; n + 1];
+    // Children in CSR form: after filling, those of row p are
+    // children[start[p + 1]..start[p + 2]].
+    let mut start = vec![0u32; n + 2];
     for &p in parent {
         if p != NONE {
             start[p as usize + 1] += 1;
         }
     }
-    for i in 0..n {
-        start[i + 1] += start[i];
+    for i in 1..n + 1 {
+        start[i] += start[i - 1];
     }
-    let mut next = start[..n].to_vec();
-    let mut children = vec![0u32; start[n] as usize];
-    for (row, &p) in (0u32..).zip(parent) {
+    let total = start[n];
+    start[n + 1] = total;
+    // Now start[p + 1] is the end of p's children: fill backwards, which
+    // leaves them in row order and start[p + 1] at the beginning of p's.
+    let mut children = vec![0u32; total as usize];
+    for (row, &p) in parent.iter().enumerate().rev() {
         if p != NONE {
-            let slot = &mut next[p as usize];
-            children[*slot as usize] = row;
-            *slot += 1;
+            let slot = &mut start[p as usize + 1];
+            *slot -= 1;
+            // Rows are below n, which fits u32.
+            children[*slot as usize] = row as u32;
         }
     }
-    drop(next);
+    let range = |row: u32| start[row as usize + 1] as usize..start[row as usize + 2] as usize;
 
-    let mut order = Vec::with_capacity(n);
-    let mut stack: Vec<u32> = (0u32..)
+    let roots: Vec<u32> = (0u32..)
         .zip(parent)
         .filter(|&(_, &p)| p == NONE)
         .map(|(row, _)| row)
         .collect();
-    stack.reverse();
-    while let Some(row) = stack.pop() {
-        order.push(row);
-        let row = row as usize;
-        stack.extend(
-            children[start[row] as usize..start[row + 1] as usize]
-                .iter()
-                .rev(),
-        );
+    // The trees of the roots are walked in parallel, each depth first.
+    let walk = |root: u32| {
+        let mut order = Vec::new();
+        let mut stack = vec![root];
+        let mut touched = 0u32;
+        while let Some(row) = stack.pop() {
+            order.push(row);
+            let kids = &children[range(row)];
+            // Read ahead what the children will need when they are popped, in
+            // loops of independent loads whose cache misses overlap.
+            for &kid in kids {
+                touched ^= start[kid as usize + 1];
+            }
+            for &kid in kids {
+                touched ^= children
+                    .get(start[kid as usize + 1] as usize)
+                    .copied()
+                    .unwrap_or(0);
+            }
+            stack.extend(kids.iter().rev());
+        }
+        std::hint::black_box(touched);
+        order
+    };
+    let trees: Vec<Vec<u32>> = roots.par_iter().map(|&root| walk(root)).collect();
+    let mut order = Vec::with_capacity(trees.iter().map(Vec::len).sum());
+    for tree in trees {
+        order.extend_from_slice(&tree);
     }
     order
 }

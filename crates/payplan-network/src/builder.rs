@@ -43,7 +43,7 @@ impl NetworkBuilder {
     /// Starts an empty network for `schema`.
     pub fn new(schema: Schema) -> Self {
         NetworkBuilder {
-            rows: Rows::new(&schema, false),
+            rows: Rows::new(&schema),
         }
     }
 

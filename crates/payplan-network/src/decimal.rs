@@ -48,6 +48,51 @@ pub(crate) fn parse_decimal(text: &[u8]) -> Result<Decimal, DecimalError> {
     }
 }
 
+/// [`parse_decimal`] with a fast path for the common cell: at most 19
+/// digits, so that the mantissa fits a `u64` without checks.
+#[inline]
+pub(crate) fn parse_decimal_fast(text: &[u8]) -> Result<Decimal, DecimalError> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 20 {
+        return parse_decimal(text);
+    }
+    let mut mantissa: u64 = 0;
+    let mut int_digits = 0usize;
+    let mut dot: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if b == b'.' && dot.is_none() {
+            dot = Some(i);
+        } else {
+            return Err(DecimalError::Malformed);
+        }
+        int_digits = i + 1;
+    }
+    let scale = match dot {
+        None => 0,
+        Some(at) if at == 0 || at + 1 == int_digits => return Err(DecimalError::Malformed),
+        Some(at) => int_digits - at - 1,
+    };
+    let digit_count = digits.len() - usize::from(dot.is_some());
+    if digit_count > 19 {
+        // The mantissa may have wrapped: count exactly on the slow path.
+        return parse_decimal(text);
+    }
+    // At most 19 digits: below 10^19 < 2^64, and a scale of at most 19 <= 28.
+    Ok(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        0,
+        negative,
+        scale as u32,
+    ))
+}
+
 fn strip_leading_zeros(digits: &[u8]) -> &[u8] {
     let zeros = digits.iter().take_while(|&&b| b == b'0').count();
     digits.get(zeros..).unwrap_or_default()
@@ -128,6 +173,55 @@ mod tests {
                 Err(DecimalError::Malformed),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_exact_parser() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "-0.00",
+            "1",
+            "12.5",
+            "-3.25",
+            "0.0001",
+            "100.00",
+            "007",
+            "1.",
+            ".1",
+            "-",
+            "",
+            "1..2",
+            "1.2.3",
+            "-.5",
+            "+1",
+            "1e3",
+            "9999999999999999999",
+            "-9999999999999999999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "9999999999.999999999",
+            "0.0000000000000000001",
+            "00000000000000000001.5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for len in 1..24 {
+            cases.push("9".repeat(len));
+            cases.push(format!("1.{}", "0".repeat(len)));
+            cases.push(format!("-{}.5", "7".repeat(len)));
+        }
+        for text in cases {
+            let fast = parse_decimal_fast(text.as_bytes());
+            let exact = parse_decimal(text.as_bytes());
+            assert_eq!(fast, exact, "{text:?}");
+            if let (Ok(a), Ok(b)) = (fast, exact) {
+                assert_eq!(a.to_string(), b.to_string(), "{text:?}");
+                assert_eq!(a.is_sign_negative(), b.is_sign_negative(), "{text:?}");
+            }
         }
     }
 

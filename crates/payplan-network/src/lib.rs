@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 mod build;
 mod builder;
 mod csv_load;
+#[cfg(test)]
+mod csv_oracle;
+mod csv_split;
 mod decimal;
 mod error;
 mod ids;
@@ -223,6 +226,10 @@ pub struct Network {
 
 impl Network {
     /// Loads and checks a network file given as CSV data.
+    ///
+    /// The data is read whole into memory, then its rows are read in
+    /// parallel; problems are reported as if rows were read one by one (the
+    /// first in input order wins).
     pub fn from_csv_reader(reader: impl Read, schema: &Schema) -> Result<Network, NetworkError> {
         csv_load::load(reader, schema)
     }
