@@ -130,11 +130,7 @@ fn write_payouts(payouts: &[Payout], out: impl Write) -> csv::Result<()> {
         .from_writer(out);
     w.write_record(["member", "bonus", "amount"])?;
     for p in payouts {
-        w.write_record([
-            p.member.as_str(),
-            p.bonus.as_str(),
-            &format!("{:.2}", p.amount),
-        ])?;
+        w.write_record([p.member.as_str(), &*p.bonus, &format!("{:.2}", p.amount)])?;
     }
     w.flush()?;
     Ok(())

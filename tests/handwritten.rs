@@ -20,12 +20,8 @@ fn payouts_csv(payouts: &[Payout]) -> String {
         .from_writer(Vec::new());
     w.write_record(["member", "bonus", "amount"]).unwrap();
     for p in payouts {
-        w.write_record([
-            p.member.as_str(),
-            p.bonus.as_str(),
-            &format!("{:.2}", p.amount),
-        ])
-        .unwrap();
+        w.write_record([p.member.as_str(), &*p.bonus, &format!("{:.2}", p.amount)])
+            .unwrap();
     }
     String::from_utf8(w.into_inner().unwrap()).unwrap()
 }

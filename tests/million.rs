@@ -38,7 +38,7 @@ fn a_million_member_chain_evaluates() {
     assert_eq!(outcome.payouts.len(), N - 1);
     assert!(outcome.payouts[..N - 2]
         .iter()
-        .all(|p| p.bonus == "unilevel" && p.amount == two_levels));
+        .all(|p| &*p.bonus == "unilevel" && p.amount == two_levels));
     assert_eq!(
         outcome.payouts[N - 2].amount,
         Decimal::new(8, 2) * Decimal::from(10)

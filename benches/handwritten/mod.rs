@@ -107,7 +107,7 @@ fn payout_rows(
             if !amount.is_zero() {
                 rows.push(Payout {
                     member: network.id(m).to_string(),
-                    bonus: bonus.to_string(),
+                    bonus: bonus.into(),
                     amount,
                 });
             }

@@ -4,13 +4,16 @@ use payplan_check::{Ty, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
 use payplan_network::Network;
 use rust_decimal::Decimal;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// One member's final amount of one bonus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payout {
     pub member: String,
-    pub bonus: String,
+    /// Shared by every payout of the bonus.
+    pub bonus: Arc<str>,
     /// Rounded as the plan says.
     pub amount: Decimal,
 }
@@ -22,7 +25,7 @@ pub enum ExportValue {
     Number(Decimal),
     Bool(bool),
     /// A rank's name; `None` for a member with no rank.
-    Rank(Option<String>),
+    Rank(Option<Arc<str>>),
 }
 
 /// One member's exported values, in the plan's export order.
@@ -78,6 +81,12 @@ pub(crate) fn build(
     eval: &Evaluation,
     settlement: &Settlement,
 ) -> Outcome {
+    let bonus_names: Vec<Arc<str>> = plan
+        .bonuses
+        .iter()
+        .map(|b| Arc::from(b.name.as_str()))
+        .collect();
+    let rank_names: Vec<Arc<str>> = plan.ranks.iter().map(|r| Arc::from(r.as_str())).collect();
     let mut payouts = Vec::new();
     let mut members = Vec::with_capacity(net.len());
     for &m in net.file_order() {
@@ -91,7 +100,10 @@ pub(crate) fn build(
             if !amount.is_zero() {
                 payouts.push(Payout {
                     member: net.id(m).to_string(),
-                    bonus: bonus.name.clone(),
+                    bonus: bonus_names
+                        .get(b)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::from(bonus.name.as_str())),
                     amount,
                 });
             }
@@ -102,7 +114,7 @@ pub(crate) fn build(
                 .iter()
                 .map(|e| match (e.ty, eval.value(e.node, m)) {
                     (_, Some(Val::Rank(r))) => {
-                        ExportValue::Rank(plan.ranks.get(usize::from(r).wrapping_sub(1)).cloned())
+                        ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
                     }
                     (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
                     (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
@@ -162,7 +174,7 @@ impl Outcome {
         for p in &self.payouts {
             let _ = w.write_record([
                 p.member.as_str(),
-                p.bonus.as_str(),
+                &*p.bonus,
                 self.amount_text(p.amount).as_str(),
             ]);
         }
@@ -184,7 +196,7 @@ impl Outcome {
                 record.push(match v {
                     ExportValue::Number(d) => self.amount_text(*d),
                     ExportValue::Bool(b) => b.to_string(),
-                    ExportValue::Rank(r) => r.clone().unwrap_or_default(),
+                    ExportValue::Rank(r) => r.as_deref().unwrap_or_default().to_string(),
                 });
             }
             let _ = w.write_record(&record);
