@@ -127,6 +127,11 @@ pub(crate) enum Command {
         /// The format of standard output
         #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Csv)]
         format: Format,
+
+        /// Show no progress (it shows on standard error only when that is a
+        /// terminal and the run takes more than a second or two)
+        #[arg(long, short)]
+        quiet: bool,
     },
     #[command(about = GEN_ABOUT, long_about = GEN_LONG_ABOUT)]
     Gen {

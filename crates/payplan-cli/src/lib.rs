@@ -14,6 +14,7 @@
 
 mod args;
 mod gen;
+mod progress;
 mod render;
 
 use std::ffi::OsString;
@@ -47,10 +48,12 @@ pub fn main() -> i32 {
         stdout_tty: stdout.is_terminal(),
         stderr_tty: stderr.is_terminal(),
     };
+    // Standard error stays unlocked: a progress display draws on it from
+    // its own thread.
     run_on(
         std::env::args_os(),
         &mut stdout.lock(),
-        &mut stderr.lock(),
+        &mut std::io::stderr(),
         terminal,
     )
 }
@@ -84,13 +87,29 @@ struct Streams<'a> {
     stdout: &'a mut dyn Write,
     stderr: &'a mut dyn Write,
     color: bool,
+    /// A progress display to clear before anything else is written.
+    progress: Option<progress::PhaseSpinner>,
 }
 
 impl Streams<'_> {
+    fn clear_progress(&mut self) {
+        if let Some(p) = self.progress.take() {
+            p.finish();
+        }
+    }
+
     /// Writes to standard error; a failure there has nowhere to be reported.
     fn note(&mut self, text: &str) {
+        self.clear_progress();
         let _ = self.stderr.write_all(text.as_bytes());
         let _ = self.stderr.flush();
+    }
+
+    /// Names the phase a long run is in.
+    fn phase(&self, message: &'static str) {
+        if let Some(p) = &self.progress {
+            p.phase(message);
+        }
     }
 
     /// Reports an error and returns the refusal status.
@@ -102,6 +121,7 @@ impl Streams<'_> {
 
     /// Writes the whole of standard output at once.
     fn output(&mut self, text: &str) -> i32 {
+        self.clear_progress();
         let written = self
             .stdout
             .write_all(text.as_bytes())
@@ -151,6 +171,7 @@ where
         stdout,
         stderr,
         color,
+        progress: None,
     };
     match cli.command {
         Command::Check { plans } => check(&plans, &mut streams),
@@ -159,7 +180,13 @@ where
             network,
             members,
             format,
-        } => run_plan(&plan, &network, members.as_deref(), format, &mut streams),
+            quiet,
+        } => {
+            streams.progress = Some(progress::PhaseSpinner::new(!quiet && terminal.stderr_tty));
+            let status = run_plan(&plan, &network, members.as_deref(), format, &mut streams);
+            streams.clear_progress();
+            status
+        }
         Command::Gen {
             members,
             seed,
@@ -228,6 +255,7 @@ fn run_plan(
     let Ok(plan) = compile(plan_path, streams) else {
         return EXIT_REFUSED;
     };
+    streams.phase("loading the network");
     let network = match plan.load_network(network_path) {
         Ok(network) => network,
         Err(e) => {
@@ -235,6 +263,7 @@ fn run_plan(
             return streams.refuse(&message, e.help().as_deref());
         }
     };
+    streams.phase("evaluating the plan");
     let outcome = match plan.run(&network) {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -244,6 +273,7 @@ fn run_plan(
             )
         }
     };
+    streams.phase("writing the payouts");
     let output = match format {
         Format::Csv => outcome.payouts_csv(),
         Format::Json => match serde_json::to_string_pretty(&outcome) {
