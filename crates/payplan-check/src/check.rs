@@ -897,23 +897,7 @@ impl<'a> Checker<'a> {
             (Ty::Unknown, t) | (t, Ty::Unknown) => t,
             (Ty::Number, t) | (t, Ty::Number) if t.is_numeric() => t,
             _ => {
-                let help = match (a, b) {
-                    (Ty::Volume, Ty::Money) | (Ty::Money, Ty::Volume) => Some(
-                        "volume is not money until the plan converts it: write `money(...)` to count points as money one to one"
-                            .to_string(),
-                    ),
-                    (Ty::Percent, _) | (_, Ty::Percent) => {
-                        Some("to take a percentage of a value, multiply: `8% of cv`".to_string())
-                    }
-                    _ => None,
-                };
-                self.errors.push(CheckError::Units {
-                    action: action.to_string(),
-                    left: format!("{} `{}`", a.describe(), self.text(sa)),
-                    right: format!("{} `{}`", b.describe(), self.text(sb)),
-                    span: sa.to(sb),
-                    help,
-                });
+                self.units_error(action, a, b, sa, sb);
                 Ty::Unknown
             }
         }
@@ -1093,11 +1077,15 @@ impl<'a> Checker<'a> {
 
     fn units_error(&mut self, action: &str, a: Ty, b: Ty, sa: Span, sb: Span) {
         let help = match (a, b) {
-            (Ty::Money, Ty::Volume) | (Ty::Volume, Ty::Money) => {
-                Some("convert volume to money with `money(...)` first".to_string())
-            }
-            (Ty::Money, Ty::Money) => {
+            (Ty::Money, Ty::Volume) | (Ty::Volume, Ty::Money) => Some(
+                "volume is not money until the plan converts it: write `money(...)` to count points as money one to one"
+                    .to_string(),
+            ),
+            (Ty::Money, Ty::Money) if action == "multiply" => {
                 Some("multiply money by a percentage or a number, as in `8% of cv`".to_string())
+            }
+            (Ty::Percent, _) | (_, Ty::Percent) if action != "multiply" => {
+                Some("to take a percentage of a value, multiply: `8% of cv`".to_string())
             }
             _ => None,
         };
