@@ -264,8 +264,8 @@ fn run_plan(
         }
     };
     streams.phase("evaluating the plan");
-    let outcome = match plan.run(&network) {
-        Ok(outcome) => outcome,
+    let run = match plan.evaluate(&network) {
+        Ok(run) => run,
         Err(e) => {
             return streams.refuse(
                 &format!("cannot run `{}`: {e}", plan_path.display()),
@@ -274,24 +274,29 @@ fn run_plan(
         }
     };
     streams.phase("writing the payouts");
-    let output = match format {
-        Format::Csv => outcome.payouts_csv(),
-        Format::Json => match serde_json::to_string_pretty(&outcome) {
-            Ok(mut json) => {
-                json.push('\n');
-                json
-            }
-            Err(e) => {
-                return streams.refuse(&format!("cannot write the outcome as JSON: {e}"), None)
-            }
-        },
+    // Tables are written from the run in place; JSON needs the owned outcome.
+    let mut output = Vec::new();
+    let written = match format {
+        Format::Csv => run
+            .write_payouts_csv(&mut output)
+            .map_err(|e| e.to_string()),
+        Format::Json => serde_json::to_writer_pretty(&mut output, &run.outcome())
+            .map(|()| output.push(b'\n'))
+            .map_err(|e| e.to_string()),
     };
+    if let Err(e) = written {
+        return streams.refuse(&format!("cannot write the outcome: {e}"), None);
+    }
     if let Some(path) = members_path {
-        if let Err(message) = write_atomically(path, &outcome.members_csv()) {
+        let mut table = Vec::new();
+        if let Err(e) = run.write_members_csv(&mut table) {
+            return streams.refuse(&format!("cannot write the members table: {e}"), None);
+        }
+        if let Err(message) = write_atomically(path, &String::from_utf8_lossy(&table)) {
             return streams.refuse(&message, None);
         }
     }
-    streams.output(&output)
+    streams.output(&String::from_utf8_lossy(&output))
 }
 
 /// Reads and compiles a plan, writing its diagnostics (or why it cannot be

@@ -29,7 +29,7 @@ pub struct ReadmeDoctests;
 
 use std::sync::Arc;
 
-pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Totals};
+pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
 pub use payplan_check::{CheckError, CheckWarning, TypedPlan};
 pub use payplan_eval::EvalError;
 pub use payplan_network::{
@@ -136,8 +136,19 @@ impl Plan {
 
     /// Runs the plan on a network loaded with its schema.
     pub fn run(&self, network: &Network) -> Result<Outcome, EvalError> {
+        Ok(self.evaluate(network)?.outcome())
+    }
+
+    /// Runs the plan, keeping the results in place: for writing tables of a
+    /// large network without copying every row into an [`Outcome`].
+    pub fn evaluate<'a>(&'a self, network: &'a Network) -> Result<Run<'a>, EvalError> {
         let eval = payplan_eval::evaluate(&self.typed, network)?;
         let settlement = payplan_eval::settle(&self.typed, network, &eval)?;
-        Ok(outcome::build(&self.typed, network, &eval, &settlement))
+        Ok(Run {
+            plan: &self.typed,
+            net: network,
+            eval,
+            settlement,
+        })
     }
 }

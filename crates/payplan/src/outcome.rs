@@ -2,7 +2,7 @@
 
 use payplan_check::{Ty, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
-use payplan_network::Network;
+use payplan_network::{MemberIx, Network};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -75,132 +75,208 @@ fn clean(d: Decimal) -> Decimal {
     }
 }
 
-pub(crate) fn build(
-    plan: &TypedPlan,
-    net: &Network,
-    eval: &Evaluation,
-    settlement: &Settlement,
-) -> Outcome {
-    let bonus_names: Vec<Arc<str>> = plan
-        .bonuses
-        .iter()
-        .map(|b| Arc::from(b.name.as_str()))
-        .collect();
-    let rank_names: Vec<Arc<str>> = plan.ranks.iter().map(|r| Arc::from(r.as_str())).collect();
-    let mut payouts = Vec::new();
-    let mut members = Vec::with_capacity(net.len());
-    for &m in net.file_order() {
-        for (b, bonus) in plan.bonuses.iter().enumerate() {
-            let amount = settlement
-                .paid
-                .get(b)
-                .and_then(|c| c.get(m as usize))
-                .copied()
-                .unwrap_or_default();
-            if !amount.is_zero() {
-                payouts.push(Payout {
-                    member: net.id(m).to_string(),
-                    bonus: bonus_names
-                        .get(b)
-                        .cloned()
-                        .unwrap_or_else(|| Arc::from(bonus.name.as_str())),
-                    amount,
-                });
-            }
-        }
-        {
-            let values = plan
-                .exports
-                .iter()
-                .map(|e| match (e.ty, eval.value(e.node, m)) {
-                    (_, Some(Val::Rank(r))) => {
-                        ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
-                    }
-                    (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
-                    (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
-                    (_, Some(Val::Dec(d))) => ExportValue::Number(clean(plan.rounding.apply(d))),
-                    (_, None) => ExportValue::Number(Decimal::ZERO),
-                })
-                .collect();
-            members.push(MemberValues {
-                member: net.id(m).to_string(),
-                values,
-            });
-        }
-    }
-    let per_bonus: Vec<(String, Decimal)> = plan
-        .bonuses
-        .iter()
-        .zip(&settlement.paid)
-        .map(|(b, col)| {
-            (
-                b.name.clone(),
-                col.iter().fold(Decimal::ZERO, |a, x| a.saturating_add(*x)),
-            )
+/// A finished run: every value and settled amount, before anything is
+/// copied into owned rows. Tools that only write tables (the command line)
+/// stream them from here; [`Run::outcome`] builds the owned [`Outcome`].
+pub struct Run<'a> {
+    pub(crate) plan: &'a TypedPlan,
+    pub(crate) net: &'a Network,
+    pub(crate) eval: Evaluation,
+    pub(crate) settlement: Settlement,
+}
+
+impl Run<'_> {
+    /// Non-zero final amounts as (member, bonus index, amount), in network
+    /// file order, then bonus declaration order.
+    fn payout_rows(&self) -> impl Iterator<Item = (MemberIx, usize, Decimal)> + '_ {
+        let bonuses = self.plan.bonuses.len();
+        self.net.file_order().iter().flat_map(move |&m| {
+            (0..bonuses).filter_map(move |b| {
+                let amount = self
+                    .settlement
+                    .paid
+                    .get(b)
+                    .and_then(|c| c.get(m as usize))
+                    .copied()
+                    .unwrap_or_default();
+                (!amount.is_zero()).then_some((m, b, amount))
+            })
         })
-        .collect();
-    let paid = per_bonus
-        .iter()
-        .fold(Decimal::ZERO, |a, (_, x)| a.saturating_add(*x));
-    Outcome {
-        plan: plan.name.clone(),
-        currency: plan.currency.clone(),
-        payouts,
-        export_columns: plan.exports.iter().map(|e| e.name.clone()).collect(),
-        members,
-        totals: Totals {
-            members: net.len(),
-            per_bonus,
-            paid,
-            before_limit: settlement.total,
-            limit: settlement.limit,
-            limit_applied: settlement.scaled,
-        },
-        places: plan.rounding.places,
+    }
+
+    /// Member `m`'s exported values, in export order.
+    fn exports(&self, m: MemberIx, rank_names: &[Arc<str>]) -> Vec<ExportValue> {
+        self.plan
+            .exports
+            .iter()
+            .map(|e| match (e.ty, self.eval.value(e.node, m)) {
+                (_, Some(Val::Rank(r))) => {
+                    ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
+                }
+                (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
+                (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
+                (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
+                (_, None) => ExportValue::Number(Decimal::ZERO),
+            })
+            .collect()
+    }
+
+    fn rank_names(&self) -> Vec<Arc<str>> {
+        self.plan
+            .ranks
+            .iter()
+            .map(|r| Arc::from(r.as_str()))
+            .collect()
+    }
+
+    /// Writes the payout table of `payplan run` (`member,bonus,amount`).
+    pub fn write_payouts_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let places = self.plan.rounding.places;
+        let rows = self.payout_rows().map(|(m, b, amount)| {
+            let bonus = self.plan.bonuses.get(b).map_or("", |x| x.name.as_str());
+            [
+                self.net.id(m).to_string(),
+                bonus.to_string(),
+                amount_text(amount, places),
+            ]
+        });
+        write_table(out, &["member", "bonus", "amount"], rows)
+    }
+
+    /// Writes the members table of `payplan run --members`: `member` and the exports.
+    pub fn write_members_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let places = self.plan.rounding.places;
+        let ranks = self.rank_names();
+        let header: Vec<&str> = std::iter::once("member")
+            .chain(self.plan.exports.iter().map(|e| e.name.as_str()))
+            .collect();
+        let rows = self.net.file_order().iter().map(|&m| {
+            std::iter::once(self.net.id(m).to_string())
+                .chain(self.exports(m, &ranks).iter().map(|v| cell_text(v, places)))
+                .collect::<Vec<String>>()
+        });
+        write_table(out, &header, rows)
+    }
+
+    /// The owned, serializable result.
+    pub fn outcome(&self) -> Outcome {
+        let (plan, net, settlement) = (self.plan, self.net, &self.settlement);
+        let bonus_names: Vec<Arc<str>> = plan
+            .bonuses
+            .iter()
+            .map(|b| Arc::from(b.name.as_str()))
+            .collect();
+        let ranks = self.rank_names();
+        let payouts = self
+            .payout_rows()
+            .map(|(m, b, amount)| Payout {
+                member: net.id(m).to_string(),
+                bonus: bonus_names.get(b).cloned().unwrap_or_else(|| Arc::from("")),
+                amount,
+            })
+            .collect();
+        let members = net
+            .file_order()
+            .iter()
+            .map(|&m| MemberValues {
+                member: net.id(m).to_string(),
+                values: self.exports(m, &ranks),
+            })
+            .collect();
+        let per_bonus: Vec<(String, Decimal)> = plan
+            .bonuses
+            .iter()
+            .zip(&settlement.paid)
+            .map(|(b, col)| {
+                (
+                    b.name.clone(),
+                    col.iter().fold(Decimal::ZERO, |a, x| a.saturating_add(*x)),
+                )
+            })
+            .collect();
+        let paid = per_bonus
+            .iter()
+            .fold(Decimal::ZERO, |a, (_, x)| a.saturating_add(*x));
+        Outcome {
+            plan: plan.name.clone(),
+            currency: plan.currency.clone(),
+            payouts,
+            export_columns: plan.exports.iter().map(|e| e.name.clone()).collect(),
+            members,
+            totals: Totals {
+                members: net.len(),
+                per_bonus,
+                paid,
+                before_limit: settlement.total,
+                limit: settlement.limit,
+                limit_applied: settlement.scaled,
+            },
+            places: plan.rounding.places,
+        }
     }
 }
 
-impl Outcome {
-    fn amount_text(&self, d: Decimal) -> String {
-        format!("{:.*}", self.places as usize, clean(d))
-    }
+/// An amount with exactly `places` decimals (`12.50`, `-0.12`).
+fn amount_text(d: Decimal, places: u32) -> String {
+    format!("{:.*}", places as usize, clean(d))
+}
 
+/// How an exported value is written in the members table.
+fn cell_text(v: &ExportValue, places: u32) -> String {
+    match v {
+        ExportValue::Number(d) => amount_text(*d, places),
+        ExportValue::Bool(b) => b.to_string(),
+        ExportValue::Rank(r) => r.as_deref().unwrap_or_default().to_string(),
+    }
+}
+
+/// Writes a CSV table (RFC 4180 quoting where needed, LF line ends).
+fn write_table<R, C>(
+    out: &mut dyn std::io::Write,
+    header: &[&str],
+    rows: impl Iterator<Item = R>,
+) -> std::io::Result<()>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.flush()
+}
+
+impl Outcome {
     /// The payout table of `payplan run`: `member,bonus,amount`.
     pub fn payouts_csv(&self) -> String {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let _ = w.write_record(["member", "bonus", "amount"]);
-        for p in &self.payouts {
-            let _ = w.write_record([
-                p.member.as_str(),
-                &*p.bonus,
-                self.amount_text(p.amount).as_str(),
-            ]);
-        }
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        let rows = self.payouts.iter().map(|p| {
+            [
+                p.member.clone(),
+                p.bonus.to_string(),
+                amount_text(p.amount, self.places),
+            ]
+        });
+        let mut out = Vec::new();
+        let _ = write_table(&mut out, &["member", "bonus", "amount"], rows);
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// The members table of `payplan run --members`: `member` and the exports.
     pub fn members_csv(&self) -> String {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
         let header: Vec<&str> = std::iter::once("member")
             .chain(self.export_columns.iter().map(String::as_str))
             .collect();
-        let _ = w.write_record(&header);
-        for row in &self.members {
-            let mut record = vec![row.member.clone()];
-            for v in &row.values {
-                record.push(match v {
-                    ExportValue::Number(d) => self.amount_text(*d),
-                    ExportValue::Bool(b) => b.to_string(),
-                    ExportValue::Rank(r) => r.as_deref().unwrap_or_default().to_string(),
-                });
-            }
-            let _ = w.write_record(&record);
-        }
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        let rows = self.members.iter().map(|row| {
+            std::iter::once(row.member.clone())
+                .chain(row.values.iter().map(|v| cell_text(v, self.places)))
+                .collect::<Vec<String>>()
+        });
+        let mut out = Vec::new();
+        let _ = write_table(&mut out, &header, rows);
+        String::from_utf8(out).unwrap_or_default()
     }
 }
