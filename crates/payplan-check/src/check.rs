@@ -1173,7 +1173,8 @@ impl<'a> Checker<'a> {
     }
 
     fn lower_call(&mut self, function: &Ident, args: &[Expr], span: Span, ctx: Ctx) -> (TExpr, Ty) {
-        let arity = |cx: &mut Self, n: usize, usage: &str| -> bool {
+        // The arguments when there are `n` of them; otherwise an error.
+        let arity = |cx: &mut Self, n: usize, usage: &str| -> Option<&[Expr]> {
             if args.len() != n {
                 cx.errors.push(CheckError::Invalid {
                     message: format!(
@@ -1186,12 +1187,11 @@ impl<'a> Checker<'a> {
                     span,
                     help: Some(format!("write `{usage}`")),
                 });
-                false
+                None
             } else {
-                true
+                Some(args)
             }
         };
-        let arg = |i: usize| args.get(i);
         match function.name.as_str() {
             "min" | "max" => {
                 if args.len() < 2 {
@@ -1213,7 +1213,7 @@ impl<'a> Checker<'a> {
                 } else {
                     BinOp::Max
                 };
-                let Some(first) = arg(0) else {
+                let Some(first) = args.first() else {
                     return poison();
                 };
                 let (mut acc, mut ty) = self.lower(first, ctx);
@@ -1237,11 +1237,8 @@ impl<'a> Checker<'a> {
                 (acc, ty)
             }
             "money" => {
-                if !arity(self, 1, "money(paired)") {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
-                }
-                let Some(a) = arg(0) else {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
+                let Some([a]) = arity(self, 1, "money(paired)") else {
+                    return poison();
                 };
                 let (t, ty) = self.lower(a, ctx);
                 if !matches!(ty, Ty::Volume | Ty::Number | Ty::Money | Ty::Unknown) {
@@ -1255,10 +1252,7 @@ impl<'a> Checker<'a> {
                 (t, Ty::Money)
             }
             "total" => {
-                if !arity(self, 1, "total(cv)") {
-                    return poison();
-                }
-                let Some(a) = arg(0) else {
+                let Some([a]) = arity(self, 1, "total(cv)") else {
                     return poison();
                 };
                 let (t, ty) = self.lower(a, Ctx::default());
@@ -1273,11 +1267,8 @@ impl<'a> Checker<'a> {
                 (t, ty)
             }
             "differential" => {
-                if !arity(self, 2, "differential(cv, percentage)") {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
-                }
-                let (Some(v), Some(p)) = (arg(0), arg(1)) else {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
+                let Some([v, p]) = arity(self, 2, "differential(cv, percentage)") else {
+                    return poison();
                 };
                 let (value, vty) = self.lower(v, Ctx::default());
                 let vty = self.numeric_or(vty, v.span, "`differential`");
@@ -1307,11 +1298,8 @@ impl<'a> Checker<'a> {
                 (t, vty)
             }
             "pool" => {
-                if !arity(self, 2, "pool(2% of total(cv), shares)") {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
-                }
-                let (Some(a), Some(s)) = (arg(0), arg(1)) else {
-                    return (TExpr::Const(Val::Dec(Decimal::ZERO)), Ty::Money);
+                let Some([a, s]) = arity(self, 2, "pool(2% of total(cv), shares)") else {
+                    return poison();
                 };
                 let Some(qualification) = ctx.pool else {
                     self.errors.push(CheckError::Invalid {
