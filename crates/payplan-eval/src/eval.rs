@@ -117,8 +117,25 @@ struct Run<'a> {
     max_depth: u32,
 }
 
+/// What an evaluation keeps once its passes are done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Keep every node's column, for tools that explain values; by default
+    /// only bonuses, exports and the limit outlive the passes that read them.
+    pub keep_every_value: bool,
+}
+
 /// Runs every pass of `plan` over `net`.
 pub fn evaluate(plan: &TypedPlan, net: &Network) -> Result<Evaluation, EvalError> {
+    evaluate_with(plan, net, EvalOptions::default())
+}
+
+/// Runs every pass of `plan` over `net`, keeping what `options` asks for.
+pub fn evaluate_with(
+    plan: &TypedPlan,
+    net: &Network,
+    options: EvalOptions,
+) -> Result<Evaluation, EvalError> {
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
@@ -139,7 +156,11 @@ pub fn evaluate(plan: &TypedPlan, net: &Network) -> Result<Evaluation, EvalError
     };
     run.load_inputs()?;
     run.depths();
-    let last_use = last_uses(plan);
+    let last_use = if options.keep_every_value {
+        vec![None; plan.nodes.len()]
+    } else {
+        last_uses(plan)
+    };
     for (i, stage) in plan.stages.iter().enumerate() {
         let nodes = match stage {
             Stage::Single(node) => {

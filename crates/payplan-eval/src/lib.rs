@@ -11,5 +11,5 @@ mod eval;
 mod settle;
 
 pub use error::EvalError;
-pub use eval::{evaluate, Evaluation};
+pub use eval::{evaluate, evaluate_with, EvalOptions, Evaluation};
 pub use settle::{settle, Settlement};
