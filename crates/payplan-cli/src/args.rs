@@ -166,6 +166,10 @@ pub(crate) enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    Explain(crate::explain::ExplainArgs),
+    Test(crate::plan_tests::TestArgs),
+    Diff(crate::diff::DiffArgs),
+    Review(crate::review::ReviewArgs),
 }
 
 /// The shapes of `payplan gen`.

@@ -13,16 +13,20 @@
 //! ```
 
 mod args;
+mod diff;
+mod explain;
 mod gen;
+mod plan_tests;
 mod progress;
 mod render;
+mod review;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use clap::Parser;
-use payplan::{NetworkError, Plan};
+use payplan::{Network, NetworkError, Plan};
 
 use args::{Cli, ColorWhen, Command, Format};
 pub use render::render_diagnostics;
@@ -209,6 +213,10 @@ where
                 !quiet && terminal.stderr_tty && (output.is_some() || !terminal.stdout_tty);
             gen::generate(&options, output.as_deref(), progress, &mut streams)
         }
+        Command::Explain(args) => explain::run(&args, &mut streams),
+        Command::Test(args) => plan_tests::run(&args, &mut streams),
+        Command::Diff(args) => diff::run(&args, &mut streams),
+        Command::Review(args) => review::run(&args, &mut streams),
     }
 }
 
@@ -256,12 +264,8 @@ fn run_plan(
         return EXIT_REFUSED;
     };
     streams.phase("loading the network");
-    let network = match plan.load_network(network_path) {
-        Ok(network) => network,
-        Err(e) => {
-            let message = network_message(network_path, &e);
-            return streams.refuse(&message, e.help().as_deref());
-        }
+    let Ok(network) = load_network(&plan, network_path, streams) else {
+        return EXIT_REFUSED;
     };
     streams.phase("evaluating the plan");
     let run = match plan.evaluate(&network) {
@@ -325,6 +329,14 @@ fn compile(path: &Path, streams: &mut Streams<'_>) -> Result<Plan, ()> {
             Err(())
         }
     }
+}
+
+/// Loads a network with a plan's schema, reporting a refusal to standard error.
+fn load_network(plan: &Plan, path: &Path, streams: &mut Streams<'_>) -> Result<Network, ()> {
+    plan.load_network(path).map_err(|e| {
+        let message = network_message(path, &e);
+        streams.refuse(&message, e.help().as_deref());
+    })
 }
 
 /// A text file's contents (without a byte-order mark), or why it cannot be read.

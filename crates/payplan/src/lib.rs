@@ -20,7 +20,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod diff;
 mod outcome;
+pub mod plan_tests;
+pub mod review;
 
 /// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]
@@ -31,7 +34,7 @@ use std::sync::Arc;
 
 pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
 pub use payplan_check::{CheckError, CheckWarning, TypedPlan};
-pub use payplan_eval::EvalError;
+pub use payplan_eval::{EvalError, EvalOptions};
 pub use payplan_network::{
     Column, ColumnKind, ColumnSpec, MemberRecord, Network, NetworkBuilder, NetworkError, Schema,
     Side, Value,
@@ -142,7 +145,17 @@ impl Plan {
     /// Runs the plan, keeping the results in place: for writing tables of a
     /// large network without copying every row into an [`Outcome`].
     pub fn evaluate<'a>(&'a self, network: &'a Network) -> Result<Run<'a>, EvalError> {
-        let eval = payplan_eval::evaluate(&self.typed, network)?;
+        self.evaluate_with(network, EvalOptions::default())
+    }
+
+    /// Runs the plan, keeping what `options` asks for (every node's value,
+    /// for tools that look at more than bonuses and exports).
+    pub fn evaluate_with<'a>(
+        &'a self,
+        network: &'a Network,
+        options: EvalOptions,
+    ) -> Result<Run<'a>, EvalError> {
+        let eval = payplan_eval::evaluate_with(&self.typed, network, options)?;
         let settlement = payplan_eval::settle(&self.typed, network, &eval)?;
         Ok(Run {
             plan: &self.typed,

@@ -1,0 +1,1 @@
+//! What a change of plan does: two versions of a plan on one network.

@@ -1,0 +1,1 @@
+//! A plan's review: what it pays, to whom, and what it holds back.
