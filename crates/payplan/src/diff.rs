@@ -1,1 +1,411 @@
-//! What a change of plan does: two versions of a plan on one network.
+//! What a change of plan does: two versions of a plan on one network, member
+//! by member, bonus by bonus, with exact decimals.
+//!
+//! ```
+//! use payplan::{diff, Network, Plan};
+//!
+//! let old = Plan::compile("plan \"Old\"\ncurrency USD\nrounding 2 half_even\n\
+//!     input cv: money\nbonus retail pays 10% of cv\n", "old.plan")?;
+//! let new = Plan::compile("plan \"New\"\ncurrency USD\nrounding 2 half_even\n\
+//!     input cv: money\nbonus retail pays 12% of cv\n", "new.plan")?;
+//! let schema = diff::union_schema(old.schema(), new.schema()).ok_or("columns disagree")?;
+//! let network = Network::from_csv_reader("id,sponsor,cv\nA,,100\nB,A,0\n".as_bytes(), &schema)?;
+//! let d = diff::diff(&old, &new, &network)?;
+//! assert_eq!(d.total.change.to_string(), "2.00");
+//! assert_eq!((d.winners, d.losers, d.unchanged), (1, 0, 1));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::cmp::Reverse;
+
+use payplan_eval::{EvalError, EvalOptions};
+use payplan_network::{MemberIx, Network, Schema};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{Plan, Run};
+
+// The run's accessors this module reads (a file of its own: `Run`'s fields
+// are private to the crate).
+#[path = "inspect_diff.rs"]
+mod inspect_diff;
+
+/// The difference between what two plans pay on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDiff {
+    pub old: PlanSummary,
+    pub new: PlanSummary,
+    /// The number of members compared.
+    pub members: usize,
+    /// Per bonus, the bonuses of the old plan then the new plan's others.
+    pub bonuses: Vec<BonusTotal>,
+    /// Everything paid, old and new.
+    pub total: Change,
+    /// Members paid more in total.
+    pub winners: usize,
+    /// Members paid less in total.
+    pub losers: usize,
+    /// Members paid the same in total (some of them with other bonuses).
+    pub unchanged: usize,
+    /// Members with the same total whose amounts moved between bonuses.
+    pub reallocated: usize,
+    /// Every member whose pay changes in total or in any bonus: largest
+    /// change (in absolute value) first, then network-file order.
+    pub changed: Vec<MemberChange>,
+    /// Members whose rank changes, in network-file order.
+    pub rank_changes: Vec<RankChange>,
+}
+
+/// One side of the comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    /// The plan's name, from its `plan` statement.
+    pub plan: String,
+    pub currency: String,
+    /// Decimal places of amounts, from the plan's rounding.
+    pub places: u32,
+    /// The bonus names, in declaration order.
+    pub bonuses: Vec<String>,
+    /// The rank names, ascending (empty for a plan without ranks).
+    pub ranks: Vec<String>,
+    /// The sum of all final amounts.
+    pub paid: Decimal,
+    /// The sum of all amounts after per-member caps, before the limit.
+    pub before_limit: Decimal,
+    /// The global payout limit, when the plan has one.
+    pub limit: Option<Decimal>,
+    /// Whether the limit scaled every amount down.
+    pub limit_applied: bool,
+}
+
+/// An old and a new amount, and `new - old`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub old: Decimal,
+    pub new: Decimal,
+    pub change: Decimal,
+}
+
+/// One bonus's total in each plan; `None` where the plan has no such bonus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BonusTotal {
+    pub bonus: String,
+    pub old: Option<Decimal>,
+    pub new: Option<Decimal>,
+    /// `new - old`, a missing bonus counting as zero.
+    pub change: Decimal,
+}
+
+/// A member whose pay changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberChange {
+    pub member: String,
+    /// Total pay under the old plan.
+    pub old: Decimal,
+    /// Total pay under the new plan.
+    pub new: Decimal,
+    pub change: Decimal,
+    /// Every bonus paid to the member under either plan (zero amounts of
+    /// both left out), in the order of [`PlanDiff::bonuses`].
+    pub bonuses: Vec<MemberBonus>,
+}
+
+/// One bonus of one member, old and new (zero where a plan has no such bonus).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberBonus {
+    pub bonus: String,
+    pub old: Decimal,
+    pub new: Decimal,
+    pub change: Decimal,
+}
+
+/// A member whose rank changes; `None` is no rank (or a plan without ranks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankChange {
+    pub member: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Why two plans could not be compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    #[error("the old plan cannot run: {0}")]
+    Old(EvalError),
+    #[error("the new plan cannot run: {0}")]
+    New(EvalError),
+    #[error("member `{member}`: the change of pay is too large to compute exactly")]
+    Overflow { member: String },
+    #[error("the total change of pay is too large to compute exactly")]
+    TotalOverflow,
+}
+
+impl DiffError {
+    /// A suggestion for people, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DiffError::Old(e) | DiffError::New(e) => e.help(),
+            DiffError::Overflow { .. } | DiffError::TotalOverflow => Some(
+                "amounts hold 28 significant digits; check the network's values for typing errors"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// The schema that reads every column either plan reads, so that one network
+/// serves both; `None` when the plans read a column differently (as another
+/// type, or with other defaults). A column one plan requires is required; the
+/// larger of two minimums holds (a value either plan refuses is refused).
+pub fn union_schema(old: &Schema, new: &Schema) -> Option<Schema> {
+    let mut columns = old.columns.clone();
+    for spec in &new.columns {
+        match columns.iter_mut().find(|c| c.name == spec.name) {
+            None => columns.push(spec.clone()),
+            Some(mine) => {
+                if mine.kind != spec.kind {
+                    return None;
+                }
+                mine.default = match (mine.default, spec.default) {
+                    (Some(a), Some(b)) if a != b => return None,
+                    (Some(a), Some(_)) => Some(a),
+                    _ => None,
+                };
+                mine.min = match (mine.min, spec.min) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+    Some(Schema {
+        columns,
+        placement: old.placement || new.placement,
+    })
+}
+
+/// Runs both plans on `network` (loaded with [`union_schema`]) and compares
+/// what they pay.
+pub fn diff(old: &Plan, new: &Plan, network: &Network) -> Result<PlanDiff, DiffError> {
+    diff_networks(old, network, new, network)
+}
+
+/// Like [`diff`], with each plan on its own copy of the network (the same
+/// file loaded with each plan's schema, when no union schema exists):
+/// members are matched by id, and one missing from a network is paid nothing
+/// there.
+pub fn diff_networks(
+    old: &Plan,
+    old_network: &Network,
+    new: &Plan,
+    new_network: &Network,
+) -> Result<PlanDiff, DiffError> {
+    let keep = EvalOptions {
+        keep_every_value: true,
+    };
+    let old_run = old
+        .evaluate_with(old_network, keep)
+        .map_err(DiffError::Old)?;
+    let new_run = new
+        .evaluate_with(new_network, keep)
+        .map_err(DiffError::New)?;
+    compare(&old_run, &new_run)
+}
+
+/// A member of either network: its id and its index in each.
+struct Pair<'a> {
+    id: &'a str,
+    old: Option<MemberIx>,
+    new: Option<MemberIx>,
+}
+
+/// The members of both runs: the old network's in file order, then the new
+/// network's others in file order.
+fn pairs<'a>(old: &'a Network, new: &'a Network) -> Vec<Pair<'a>> {
+    let same = std::ptr::eq(old, new);
+    let mut out: Vec<Pair<'a>> = old
+        .file_order()
+        .iter()
+        .map(|&m| {
+            let id = old.id(m);
+            let other = if same { Some(m) } else { new.index_of(id) };
+            Pair {
+                id,
+                old: Some(m),
+                new: other,
+            }
+        })
+        .collect();
+    if !same {
+        out.extend(
+            new.file_order()
+                .iter()
+                .filter(|&&m| old.index_of(new.id(m)).is_none())
+                .map(|&m| Pair {
+                    id: new.id(m),
+                    old: None,
+                    new: Some(m),
+                }),
+        );
+    }
+    out
+}
+
+/// The position of each bonus of the union in the old and in the new plan.
+fn bonus_union(old: &[String], new: &[String]) -> Vec<(String, Option<usize>, Option<usize>)> {
+    let mut out: Vec<(String, Option<usize>, Option<usize>)> = old
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), Some(i), new.iter().position(|n| n == name)))
+        .collect();
+    for (j, name) in new.iter().enumerate() {
+        if !old.contains(name) {
+            out.push((name.clone(), None, Some(j)));
+        }
+    }
+    out
+}
+
+fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> {
+    let old_names: Vec<String> = old_run
+        .plan
+        .bonuses
+        .iter()
+        .map(|b| b.name.clone())
+        .collect();
+    let new_names: Vec<String> = new_run
+        .plan
+        .bonuses
+        .iter()
+        .map(|b| b.name.clone())
+        .collect();
+    let union = bonus_union(&old_names, &new_names);
+    let members = pairs(old_run.network(), new_run.network());
+
+    let overflow = |member: &str| DiffError::Overflow {
+        member: member.to_string(),
+    };
+    let mut old_totals = vec![Decimal::ZERO; union.len()];
+    let mut new_totals = vec![Decimal::ZERO; union.len()];
+    let mut changed = Vec::new();
+    let (mut winners, mut losers, mut unchanged, mut reallocated) = (0, 0, 0, 0);
+    let mut rank_changes = Vec::new();
+    let ranks = old_run.has_ranks() || new_run.has_ranks();
+
+    for pair in &members {
+        let amount = |run: &Run<'_>, ix: Option<MemberIx>, b: Option<usize>| match (ix, b) {
+            (Some(m), Some(b)) => run.paid_at(b, m),
+            _ => Decimal::ZERO,
+        };
+        let mut old_total = Decimal::ZERO;
+        let mut new_total = Decimal::ZERO;
+        let mut detail = Vec::new();
+        let mut split_moved = false;
+        for (k, (name, ob, nb)) in union.iter().enumerate() {
+            let o = amount(old_run, pair.old, *ob);
+            let n = amount(new_run, pair.new, *nb);
+            old_total = old_total.checked_add(o).ok_or_else(|| overflow(pair.id))?;
+            new_total = new_total.checked_add(n).ok_or_else(|| overflow(pair.id))?;
+            if let Some(t) = old_totals.get_mut(k) {
+                *t = t.checked_add(o).ok_or_else(|| overflow(pair.id))?;
+            }
+            if let Some(t) = new_totals.get_mut(k) {
+                *t = t.checked_add(n).ok_or_else(|| overflow(pair.id))?;
+            }
+            split_moved |= o != n;
+            if !o.is_zero() || !n.is_zero() {
+                detail.push(MemberBonus {
+                    bonus: name.clone(),
+                    old: o,
+                    new: n,
+                    change: n.checked_sub(o).ok_or_else(|| overflow(pair.id))?,
+                });
+            }
+        }
+        let change = new_total
+            .checked_sub(old_total)
+            .ok_or_else(|| overflow(pair.id))?;
+        if change.is_sign_positive() && !change.is_zero() {
+            winners += 1;
+        } else if change.is_sign_negative() && !change.is_zero() {
+            losers += 1;
+        } else {
+            unchanged += 1;
+            reallocated += usize::from(split_moved);
+        }
+        if split_moved {
+            changed.push(MemberChange {
+                member: pair.id.to_string(),
+                old: old_total,
+                new: new_total,
+                change,
+                bonuses: detail,
+            });
+        }
+        if ranks {
+            let o = pair.old.and_then(|m| old_run.rank_at(m));
+            let n = pair.new.and_then(|m| new_run.rank_at(m));
+            if o != n {
+                rank_changes.push(RankChange {
+                    member: pair.id.to_string(),
+                    old: o.map(str::to_string),
+                    new: n.map(str::to_string),
+                });
+            }
+        }
+    }
+    // Stable: equal changes keep file order.
+    changed.sort_by_key(|c| Reverse(c.change.abs()));
+
+    let mut bonuses = Vec::with_capacity(union.len());
+    for ((name, ob, nb), (o, n)) in union.iter().zip(old_totals.iter().zip(&new_totals)) {
+        bonuses.push(BonusTotal {
+            bonus: name.clone(),
+            old: ob.map(|_| *o),
+            new: nb.map(|_| *n),
+            change: n.checked_sub(*o).ok_or(DiffError::TotalOverflow)?,
+        });
+    }
+    let sum = |totals: &[Decimal]| {
+        totals
+            .iter()
+            .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))
+            .ok_or(DiffError::TotalOverflow)
+    };
+    let old_paid = sum(&old_totals)?;
+    let new_paid = sum(&new_totals)?;
+    Ok(PlanDiff {
+        old: summary_of(old_run, old_paid),
+        new: summary_of(new_run, new_paid),
+        members: members.len(),
+        bonuses,
+        total: Change {
+            old: old_paid,
+            new: new_paid,
+            change: new_paid
+                .checked_sub(old_paid)
+                .ok_or(DiffError::TotalOverflow)?,
+        },
+        winners,
+        losers,
+        unchanged,
+        reallocated,
+        changed,
+        rank_changes,
+    })
+}
+
+fn summary_of(run: &Run<'_>, paid: Decimal) -> PlanSummary {
+    let typed = run.plan;
+    PlanSummary {
+        plan: typed.name.clone(),
+        currency: typed.currency.clone(),
+        places: typed.rounding.places,
+        bonuses: typed.bonuses.iter().map(|b| b.name.clone()).collect(),
+        ranks: typed.ranks.clone(),
+        paid,
+        before_limit: run.before_limit(),
+        limit: run.limit(),
+        limit_applied: run.limit_applied(),
+    }
+}
