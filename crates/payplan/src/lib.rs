@@ -30,6 +30,11 @@ pub mod review;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The explain guide's examples, compiled as doc tests.
+#[doc = include_str!("../../../docs/explain.md")]
+#[cfg(doctest)]
+pub struct ExplainDoctests;
+
 use std::sync::Arc;
 
 pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
