@@ -1301,7 +1301,7 @@ impl<'a> Checker<'a> {
                 let (t, ty) = self.lower(a, Ctx::default());
                 let ty = self.numeric_or(ty, a.span, "`total`");
                 let t = self.push_node(Node {
-                    label: self.text(span),
+                    label: self.full_text(span),
                     span,
                     ty,
                     kind: NodeKind::Total { value: t },
@@ -1328,7 +1328,7 @@ impl<'a> Checker<'a> {
                     return (TExpr::Const(Val::Dec(Decimal::ZERO)), vty);
                 };
                 let t = self.push_node(Node {
-                    label: self.text(span),
+                    label: self.full_text(span),
                     span,
                     ty: vty,
                     kind: NodeKind::Differential {
@@ -1740,7 +1740,7 @@ impl<'a> Checker<'a> {
             }
         };
         let t = self.push_node(Node {
-            label: self.text(span),
+            label: self.full_text(span),
             span,
             ty,
             kind: NodeKind::Aggregate(Box::new(AggNode {
