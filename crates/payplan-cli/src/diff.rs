@@ -3,12 +3,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use payplan::diff::{DiffError, MemberChange, PlanDiff};
 use payplan::{Decimal, Network, Plan};
 use serde::Serialize;
 
-use crate::{compile, load_network, network_message, Streams, EXIT_REFUSED};
+use crate::{args::ReportFormat, compile, load_network, network_message, Streams, EXIT_REFUSED};
 
 const ABOUT: &str = "Compare what two versions of a plan pay on one network";
 
@@ -58,16 +58,8 @@ pub(crate) struct DiffArgs {
     top: usize,
 
     /// The format of standard output
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DiffFormat::Text)]
-    format: DiffFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DiffFormat {
-    /// Tables for people
-    Text,
-    /// The whole comparison as JSON
-    Json,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
 }
 
 /// The JSON document of `payplan diff --format json`.
@@ -140,10 +132,10 @@ pub(crate) fn run(args: &DiffArgs, streams: &mut Streams<'_>) -> i32 {
         return EXIT_REFUSED;
     };
     if let Some(id) = &args.member {
-        if networks.for_old().index_of(id).is_none() && networks.for_new().index_of(id).is_none() {
+        if networks.for_old().index_of(id).is_none() || networks.for_new().index_of(id).is_none() {
             return streams.refuse(
-                &format!("no member `{id}` in `{}`", args.network.display()),
-                Some("ids are matched exactly, capitals and spaces included"),
+                &format!("`{}` has no member `{id}`", args.network.display()),
+                Some("give the member's id as in the network's `id` column"),
             );
         }
     }
@@ -166,8 +158,8 @@ pub(crate) fn run(args: &DiffArgs, streams: &mut Streams<'_>) -> i32 {
     let explained = match &args.member {
         None => None,
         Some(id) => {
-            let old_side = explain(&old, networks.for_old(), id);
-            let new_side = explain(&new, networks.for_new(), id);
+            let old_side = explain(&old, &args.old, networks.for_old(), id);
+            let new_side = explain(&new, &args.new, networks.for_new(), id);
             match (old_side, new_side) {
                 (Ok(o), Ok(n)) => Some((id.clone(), o, n)),
                 (Err(message), _) | (_, Err(message)) => return streams.refuse(&message, None),
@@ -175,8 +167,8 @@ pub(crate) fn run(args: &DiffArgs, streams: &mut Streams<'_>) -> i32 {
         }
     };
     let text = match args.format {
-        DiffFormat::Text => render_text(args, &networks, &diff, explained.as_ref()),
-        DiffFormat::Json => {
+        ReportFormat::Text => render_text(args, &networks, &diff, explained.as_ref()),
+        ReportFormat::Json => {
             let report = Report {
                 old_file: args.old.display().to_string(),
                 new_file: args.new.display().to_string(),
@@ -232,45 +224,25 @@ struct Explained {
     data: serde_json::Value,
 }
 
-/// The explanation of `member` under `plan`: the one place that builds it.
-///
-/// Until `Plan::explain` lands, it is the member's amount of each bonus and
-/// its exported values, from a run of the plan.
-fn explain(plan: &Plan, network: &Network, member: &str) -> Result<Explained, String> {
-    let outcome = plan
-        .run(network)
-        .map_err(|e| format!("cannot run `{}`: {e}", plan.name()))?;
-    let mut text = format!("{} ({})\n", plan.name(), outcome.currency);
-    let mut bonuses = serde_json::Map::new();
-    for bonus in plan.bonuses() {
-        let amount = outcome
-            .payouts
-            .iter()
-            .find(|p| p.member == member && &*p.bonus == bonus)
-            .map_or(Decimal::ZERO, |p| p.amount);
-        let _ = writeln!(text, "  {bonus}: {}", money(amount, outcome.places));
-        bonuses.insert(
-            bonus.to_string(),
-            serde_json::Value::String(amount.to_string()),
-        );
-    }
-    let mut exports = serde_json::Map::new();
-    if let Some(row) = outcome.members.iter().find(|m| m.member == member) {
-        for (name, value) in outcome.export_columns.iter().zip(&row.values) {
-            let shown = match value {
-                payplan::ExportValue::Number(d) => money(*d, outcome.places),
-                payplan::ExportValue::Bool(b) => b.to_string(),
-                payplan::ExportValue::Rank(r) => r.as_deref().unwrap_or("none").to_string(),
-            };
-            let _ = writeln!(text, "  {name}: {shown}");
-            exports.insert(
-                name.clone(),
-                serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
-            );
-        }
-    }
-    let data = serde_json::json!({ "plan": plan.name(), "bonuses": bonuses, "exports": exports });
-    Ok(Explained { text, data })
+/// The most source members an explanation lists per aggregate, as
+/// `payplan explain` does by default.
+const MAX_SOURCES: usize = 50;
+
+/// The explanation of `member` under `plan` (the text and data of
+/// `payplan explain`): the one place that builds it.
+fn explain(plan: &Plan, path: &Path, network: &Network, member: &str) -> Result<Explained, String> {
+    let options = payplan::ExplainOptions {
+        max_sources: MAX_SOURCES,
+    };
+    let explanation = plan
+        .explain_with(network, member, options)
+        .map_err(|e| format!("cannot explain `{member}` under `{}`: {e}", path.display()))?;
+    let data = serde_json::to_value(&explanation)
+        .map_err(|e| format!("cannot write the explanation: {e}"))?;
+    Ok(Explained {
+        text: explanation.to_string(),
+        data,
+    })
 }
 
 /// An amount with exactly `places` decimals.
@@ -383,10 +355,10 @@ fn render_text(
     out.push('\n');
     let _ = write!(
         out,
-        "{} (paid more), {} (paid less), {} (paid the same)",
+        "{} (paid more), {} (paid less), {} unchanged",
         count(diff.winners, "winner", "winners"),
         count(diff.losers, "loser", "losers"),
-        count(diff.unchanged, "member", "members"),
+        diff.unchanged,
     );
     if diff.reallocated > 0 {
         let _ = write!(out, ", {} of them from other bonuses", diff.reallocated);
