@@ -25,6 +25,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Plan, Run};
 
+/// The guide to `payplan diff` (docs/diff.md): its example compiled and run.
+#[doc = include_str!("../../../docs/diff.md")]
+#[cfg(doctest)]
+pub struct GuideDoctests;
+
 // The run's accessors this module reads (a file of its own: `Run`'s fields
 // are private to the crate).
 #[path = "inspect_diff.rs"]
