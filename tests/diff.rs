@@ -352,3 +352,88 @@ fn the_guide_shows_the_text_of_the_snapshot() {
         out.stdout
     );
 }
+
+const FAST_START: &str = "plan \"Fast start\"\ncurrency USD\nrounding 2 half_even\n\
+    input cv: money\ninput new: bool, default DEFAULT\nbonus fast_start\n  when new\n  pays 10% of cv\n";
+
+#[test]
+fn plans_that_read_a_column_differently_read_the_network_once_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("old.plan");
+    let new = tmp.path().join("new.plan");
+    std::fs::write(&old, FAST_START.replace("DEFAULT", "false")).unwrap();
+    std::fs::write(&new, FAST_START.replace("DEFAULT", "true")).unwrap();
+    let network = tmp.path().join("net.csv");
+    std::fs::write(
+        &network,
+        "id,sponsor,cv,new\nA,,100,\nB,A,50,true\nC,A,20,false\n",
+    )
+    .unwrap();
+    let (old_plan, new_plan) = (compile_file(&old), compile_file(&new));
+    assert!(payplan::diff::union_schema(old_plan.schema(), new_plan.schema()).is_none());
+
+    let old_net = old_plan.load_network(&network).unwrap();
+    let new_net = new_plan.load_network(&network).unwrap();
+    let d = payplan::diff::diff_networks(&old_plan, &old_net, &new_plan, &new_net).unwrap();
+    assert_eq!((d.winners, d.losers, d.unchanged), (1, 0, 2));
+    assert_eq!(d.changed.len(), 1);
+    assert_eq!(d.changed[0].member, "A");
+    assert_eq!(d.changed[0].change, Decimal::new(1000, 2));
+
+    let args = [
+        "diff".to_string(),
+        old.display().to_string(),
+        new.display().to_string(),
+        "--network".to_string(),
+        network.display().to_string(),
+    ];
+    let out = payplan(&args);
+    assert_ok(&out, "diff of plans with other defaults");
+    assert!(
+        out.stdout.contains("3 members, read once per plan"),
+        "{}",
+        out.stdout
+    );
+    let mut json = args.to_vec();
+    json.extend(["--format".to_string(), "json".to_string()]);
+    let out = payplan(&json);
+    assert_ok(&out, "diff --format json");
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(value["network_read"], "per_plan");
+    assert_eq!(serde_json::from_value::<PlanDiff>(value).unwrap(), d);
+}
+
+#[test]
+fn a_limit_that_applies_is_reported_and_agrees_with_two_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tight = tmp.path().join("tight.plan");
+    let ranked = std::fs::read_to_string(plan_path("ranked")).unwrap();
+    assert!(ranked.contains("45% of total(cv)"));
+    std::fs::write(
+        &tight,
+        ranked.replace("45% of total(cv)", "10% of total(cv)"),
+    )
+    .unwrap();
+    let network = root().join("examples/network.csv");
+    let d = assert_agrees_with_separate_runs(&plan("ranked"), &compile_file(&tight), &network);
+    assert!(!d.old.limit_applied);
+    assert!(d.new.limit_applied);
+    // Scaled to the limit, then rounded member by member.
+    assert!((d.total.new - Decimal::new(984, 0)).abs() < Decimal::new(d.members as i64, 2));
+    assert_eq!(d.losers + d.unchanged, d.members);
+
+    let out = payplan(&[
+        "diff".to_string(),
+        "plans/ranked.plan".to_string(),
+        tight.display().to_string(),
+        "--network".to_string(),
+        "examples/network.csv".to_string(),
+    ]);
+    assert_ok(&out, "diff with a limit");
+    assert!(
+        out.stdout
+            .contains("payout limit, new: 984.00 (applied: 1582.30 before the limit)"),
+        "{}",
+        out.stdout
+    );
+}

@@ -217,6 +217,15 @@ pub fn diff_networks(
     compare(&old_run, &new_run)
 }
 
+/// Zero without a sign (`-0.00` is `0.00`), as the outcome writes it.
+fn clean(d: Decimal) -> Decimal {
+    if d.is_zero() {
+        Decimal::ZERO.round_dp(d.scale())
+    } else {
+        d
+    }
+}
+
 /// A member of either network: its id and its index in each.
 struct Pair<'a> {
     id: &'a str,
@@ -299,7 +308,7 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
 
     for pair in &members {
         let amount = |run: &Run<'_>, ix: Option<MemberIx>, b: Option<usize>| match (ix, b) {
-            (Some(m), Some(b)) => run.paid_at(b, m),
+            (Some(m), Some(b)) => clean(run.paid_at(b, m)),
             _ => Decimal::ZERO,
         };
         let mut old_total = Decimal::ZERO;
@@ -323,13 +332,15 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
                     bonus: name.clone(),
                     old: o,
                     new: n,
-                    change: n.checked_sub(o).ok_or_else(|| overflow(pair.id))?,
+                    change: clean(n.checked_sub(o).ok_or_else(|| overflow(pair.id))?),
                 });
             }
         }
-        let change = new_total
-            .checked_sub(old_total)
-            .ok_or_else(|| overflow(pair.id))?;
+        let change = clean(
+            new_total
+                .checked_sub(old_total)
+                .ok_or_else(|| overflow(pair.id))?,
+        );
         if change.is_sign_positive() && !change.is_zero() {
             winners += 1;
         } else if change.is_sign_negative() && !change.is_zero() {
@@ -368,7 +379,7 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
             bonus: name.clone(),
             old: ob.map(|_| *o),
             new: nb.map(|_| *n),
-            change: n.checked_sub(*o).ok_or(DiffError::TotalOverflow)?,
+            change: clean(n.checked_sub(*o).ok_or(DiffError::TotalOverflow)?),
         });
     }
     let sum = |totals: &[Decimal]| {
@@ -387,9 +398,11 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
         total: Change {
             old: old_paid,
             new: new_paid,
-            change: new_paid
-                .checked_sub(old_paid)
-                .ok_or(DiffError::TotalOverflow)?,
+            change: clean(
+                new_paid
+                    .checked_sub(old_paid)
+                    .ok_or(DiffError::TotalOverflow)?,
+            ),
         },
         winners,
         losers,
@@ -412,5 +425,61 @@ fn summary_of(run: &Run<'_>, paid: Decimal) -> PlanSummary {
         before_limit: run.before_limit(),
         limit: run.limit(),
         limit_applied: run.limit_applied(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use payplan_network::{ColumnSpec, Value};
+
+    fn schema(columns: Vec<ColumnSpec>, placement: bool) -> Schema {
+        Schema { columns, placement }
+    }
+
+    #[test]
+    fn the_union_schema_reads_every_column_either_plan_reads() {
+        let old = schema(
+            vec![
+                ColumnSpec::decimal("pv"),
+                ColumnSpec::decimal("carry").with_default(Value::Decimal(Decimal::ZERO)),
+            ],
+            false,
+        );
+        let new = schema(
+            vec![
+                ColumnSpec::decimal("cv"),
+                ColumnSpec::decimal("pv").with_default(Value::Decimal(Decimal::ZERO)),
+                ColumnSpec::decimal("carry")
+                    .with_default(Value::Decimal(Decimal::ZERO))
+                    .with_min(Decimal::ONE),
+            ],
+            true,
+        );
+        let union = union_schema(&old, &new).unwrap();
+        assert!(union.placement);
+        let names: Vec<&str> = union.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["pv", "carry", "cv"]);
+        // Required in one plan: required.
+        assert_eq!(union.columns[0].default, None);
+        assert_eq!(union.columns[1].min, Some(Decimal::ONE));
+    }
+
+    #[test]
+    fn columns_read_differently_have_no_union() {
+        let as_bool = schema(vec![ColumnSpec::bool("new")], false);
+        let as_number = schema(vec![ColumnSpec::decimal("new")], false);
+        assert_eq!(union_schema(&as_bool, &as_number), None);
+        let no = schema(
+            vec![ColumnSpec::bool("new").with_default(Value::Bool(false))],
+            false,
+        );
+        let yes = schema(
+            vec![ColumnSpec::bool("new").with_default(Value::Bool(true))],
+            false,
+        );
+        assert_eq!(union_schema(&no, &yes), None);
+        assert_eq!(union_schema(&no, &no), Some(no.clone()));
     }
 }
