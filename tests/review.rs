@@ -605,3 +605,18 @@ fn a_network_with_refunds_still_reviews() {
     );
     assert_eq!(review.income.earning_nothing, 2);
 }
+
+#[test]
+fn ranks_are_counted_whether_exported_or_not() {
+    let path = root().join("plans/ranked.plan");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let unexported = source.replace("export rank", "");
+    assert_ne!(source, unexported);
+    let exported = plan("ranked");
+    let hidden = Plan::compile(&unexported, "ranked.plan").unwrap();
+    let network = example_network(&exported);
+    let a = exported.review(&network).unwrap();
+    let b = hidden.review(&network).unwrap();
+    assert_eq!(a.ranks, b.ranks);
+    assert!(a.ranks.iter().skip(1).any(|r| r.members > 0));
+}

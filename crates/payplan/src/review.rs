@@ -223,10 +223,13 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
         .nodes
         .iter()
         .position(|n| matches!(n.kind, NodeKind::Rank { .. }));
+    // The rank's column outlives the run only when it is exported; otherwise
+    // the run keeps every column.
+    let rank_kept = rank_node.is_none_or(|n| typed.exports.iter().any(|e| e.node == n));
     let run = plan.evaluate_with(
         network,
         EvalOptions {
-            keep_every_value: rank_node.is_some(),
+            keep_every_value: !rank_kept,
         },
     )?;
     let settlement = run.settlement();
@@ -643,6 +646,67 @@ pub fn basis_of(typed: &TypedPlan, amount: &TExpr) -> Basis {
         Basis::Downline
     } else {
         Basis::Personal
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn decimals(values: &[i64]) -> Vec<Decimal> {
+        values.iter().map(|v| Decimal::from(*v)).collect()
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let one_to_ten = decimals(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        let at = |p| nearest_rank(&one_to_ten, p).unwrap();
+        assert_eq!(at(10), Decimal::from(1));
+        assert_eq!(at(25), Decimal::from(3));
+        assert_eq!(at(50), Decimal::from(5));
+        assert_eq!(at(99), Decimal::from(10));
+        assert_eq!(at(0), Decimal::from(1));
+        assert_eq!(nearest_rank(&[], 50), None);
+        assert_eq!(nearest_rank(&decimals(&[7]), 99), Some(Decimal::from(7)));
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        let odd = stats(&decimals(&[1, 2, 9])).unwrap().unwrap();
+        assert_eq!(
+            (odd.median, odd.low, odd.high),
+            (2.into(), 1.into(), 9.into())
+        );
+        let even = stats(&decimals(&[1, 2, 4, 9])).unwrap().unwrap();
+        assert_eq!(even.median, Decimal::from(3));
+        assert_eq!(even.mean, Decimal::from(4));
+        assert_eq!(stats(&[]).unwrap(), None);
+    }
+
+    #[test]
+    fn histogram_bins_have_round_edges() {
+        let bins = histogram(&decimals(&[-3, 0, 5, 100]), 2);
+        assert_eq!(bins.len(), 10);
+        assert_eq!(bins.first().unwrap().up_to, Decimal::from(10));
+        assert_eq!(bins.first().unwrap().members, 1);
+        assert_eq!(bins.last().unwrap().members, 1);
+        assert_eq!(bins.last().unwrap().up_to, Decimal::from(100));
+        let bins = histogram(&decimals(&[0, 710]), 2);
+        assert_eq!(bins.len(), 8);
+        assert!(histogram(&decimals(&[-1, 0]), 2).is_empty());
+        // Tiny earnings: one unit of the plan's places at least.
+        let bins = histogram(&[Decimal::new(3, 2)], 2);
+        assert_eq!(bins.len(), 3);
+    }
+
+    #[test]
+    fn top_shares_take_at_least_one_member() {
+        let top = top_share(&decimals(&[50, 30, 20]), 1, Decimal::from(100)).unwrap();
+        assert_eq!((top.members, top.paid), (1, Decimal::from(50)));
+        assert_eq!(top.share, Some(Decimal::new(5, 1)));
+        let none = top_share(&decimals(&[0, 0]), 10, Decimal::ZERO).unwrap();
+        assert_eq!(none.share, None);
     }
 }
 
