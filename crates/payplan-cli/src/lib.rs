@@ -20,6 +20,7 @@ mod plan_tests;
 mod progress;
 mod render;
 mod review;
+mod review_html;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};

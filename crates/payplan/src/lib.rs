@@ -21,6 +21,7 @@
 //! ```
 
 pub mod diff;
+mod inspect;
 mod outcome;
 pub mod plan_tests;
 pub mod review;
