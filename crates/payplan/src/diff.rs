@@ -30,11 +30,6 @@ use crate::{Plan, Run};
 #[cfg(doctest)]
 pub struct GuideDoctests;
 
-// The run's accessors this module reads (a file of its own: `Run`'s fields
-// are private to the crate).
-#[path = "inspect_diff.rs"]
-mod inspect_diff;
-
 /// The difference between what two plans pay on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanDiff {

@@ -1,9 +1,11 @@
-//! Read access to a finished run for the tools inside this crate (the
-//! review): the settled amounts and single node values, without copying.
+//! Read access to a finished run for the tools inside this crate (review,
+//! diff): settled amounts, ranks and single node values, without copying
+//! every row into an outcome.
 
-use payplan_check::{NodeId, Val};
+use payplan_check::{NodeId, NodeKind, Val};
 use payplan_eval::Settlement;
 use payplan_network::{MemberIx, Network};
+use rust_decimal::Decimal;
 
 use crate::Run;
 
@@ -21,5 +23,56 @@ impl Run<'_> {
     /// `node`'s value at member `m`, when the run kept that node's column.
     pub(crate) fn node_value(&self, node: NodeId, m: MemberIx) -> Option<Val> {
         self.eval.value(node, m)
+    }
+
+    /// Bonus `bonus`'s final (rounded) amount at member `m`; zero when out of range.
+    pub(crate) fn paid_at(&self, bonus: usize, m: MemberIx) -> Decimal {
+        self.settlement
+            .paid
+            .get(bonus)
+            .and_then(|column| column.get(m as usize))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether the plan has ranks (a rank node).
+    pub(crate) fn has_ranks(&self) -> bool {
+        self.rank_node().is_some()
+    }
+
+    /// Member `m`'s rank name, read from the rank node; `None` for no rank,
+    /// or when the run did not keep the rank's column (`keep_every_value`).
+    pub(crate) fn rank_at(&self, m: MemberIx) -> Option<&str> {
+        let node = self.rank_node()?;
+        match self.eval.value(node, m)? {
+            Val::Rank(r) => self
+                .plan
+                .ranks
+                .get(usize::from(r).checked_sub(1)?)
+                .map(String::as_str),
+            _ => None,
+        }
+    }
+
+    fn rank_node(&self) -> Option<usize> {
+        self.plan
+            .nodes
+            .iter()
+            .position(|n| matches!(n.kind, NodeKind::Rank { .. }))
+    }
+
+    /// The sum of all amounts after per-member caps, before the limit.
+    pub(crate) fn before_limit(&self) -> Decimal {
+        self.settlement.total
+    }
+
+    /// The global limit, when the plan has one.
+    pub(crate) fn limit(&self) -> Option<Decimal> {
+        self.settlement.limit
+    }
+
+    /// Whether the limit scaled every amount down.
+    pub(crate) fn limit_applied(&self) -> bool {
+        self.settlement.scaled
     }
 }
