@@ -1,5 +1,6 @@
 //! A 1,000,000-member chain and a 1,000,000-member star run through the
-//! `ranked` plan: nothing recurses on the depth of the network.
+//! `ranked` plan, and are explained: nothing recurses on the depth of the
+//! network.
 
 mod common;
 
@@ -65,4 +66,25 @@ fn a_million_member_star_evaluates() {
     assert!(outcome.members[1..]
         .iter()
         .all(|m| m.values == vec![payplan::ExportValue::Rank(Some("bronze".into()))]));
+}
+
+/// Explaining the head of a million-deep chain walks its downline without
+/// recursion: its unilevel comes from the two members below it.
+#[test]
+fn the_head_of_a_million_member_chain_is_explained() {
+    let plan = common::cases::plan("ranked");
+    let mut builder = NetworkBuilder::new(plan.schema().clone());
+    for i in 0..N {
+        builder.add(member(i, i.checked_sub(1)));
+    }
+    let network = builder.build().unwrap();
+    let e = plan.explain(&network, "m0").unwrap();
+    let unilevel = e.bonus("unilevel").unwrap();
+    let sources: Vec<&str> = unilevel.parts[0]
+        .sources
+        .iter()
+        .map(|s| s.member.as_str())
+        .collect();
+    assert_eq!(sources, ["m1", "m2"]);
+    assert_eq!(unilevel.paid, Decimal::new(140, 2));
 }

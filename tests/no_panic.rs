@@ -1,6 +1,6 @@
 //! No input makes the library panic: mangled plans must compile or be
 //! refused, mangled networks must load or be refused, and whatever compiles
-//! and loads must run or return an error.
+//! and loads must run (and explain its members) or return an error.
 
 mod common;
 
@@ -105,6 +105,15 @@ fn mangled_plans_never_panic() {
                     payplan::Network::from_csv_reader(network_csv.as_bytes(), plan.schema())
                 {
                     let _ = plan.run(&network);
+                    // Explanations read every value of whatever ran.
+                    let keep = payplan::EvalOptions {
+                        keep_every_value: true,
+                    };
+                    if let Ok(run) = plan.evaluate_with(&network, keep) {
+                        for id in ["ana", "jan", "pia"] {
+                            let _ = run.explain(id, payplan::ExplainOptions::default());
+                        }
+                    }
                 }
                 true
             });

@@ -66,6 +66,10 @@ struct Checker<'a> {
     inputs: Vec<(Ident, Ty, ColumnSpec)>,
     lets: Vec<(&'a Ident, &'a Expr)>,
     ranks: Vec<(&'a Ident, &'a Expr)>,
+    /// Each rank's requirement as clauses, filled while lowering.
+    rank_clauses: Vec<Vec<Clause>>,
+    /// Each bonus's qualification as clauses, filled while lowering.
+    bonus_clauses: Vec<Vec<Clause>>,
     bonuses: Vec<&'a payplan_syntax::ast::BonusDecl>,
     exports: Vec<&'a payplan_syntax::ast::ExportDecl>,
     limit: Option<&'a Expr>,
@@ -216,6 +220,8 @@ impl<'a> Checker<'a> {
             inputs: Vec::new(),
             lets: Vec::new(),
             ranks: Vec::new(),
+            rank_clauses: Vec::new(),
+            bonus_clauses: Vec::new(),
             bonuses: Vec::new(),
             exports: Vec::new(),
             limit: None,
@@ -607,9 +613,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let mut requirements = Vec::new();
+        self.rank_clauses.clear();
         for (_, expr) in self.ranks.clone() {
             let (t, ty) = self.lower(expr, Ctx::default());
             self.expect_ty(ty, Ty::Bool, expr.span, "a rank's requirement");
+            self.rank_clauses.push(self.clauses(expr, &t));
             requirements.push(t);
         }
         if let Some(rn) = self.rank_node {
@@ -623,6 +631,15 @@ impl<'a> Checker<'a> {
                 self.expect_ty(ty, Ty::Bool, q.span, "a qualification");
                 t
             });
+            let clauses = match (&b.qualification, &qualification) {
+                (Some(q), Some(t)) => self.clauses(q, t),
+                _ => Vec::new(),
+            };
+            if let Some(slot) = self.bonus_clauses.get_mut(i) {
+                *slot = clauses;
+            } else {
+                self.bonus_clauses.push(clauses);
+            }
             let qual_node = qualification
                 .as_ref()
                 .map(|q| self.lift(q.clone(), Ty::Bool, b.name.span, "qualification"));
@@ -691,6 +708,32 @@ impl<'a> Checker<'a> {
             }
         });
         global && !t.uses_within()
+    }
+
+    /// `expr` split at its top-level `and`s, each part with its source text
+    /// and its part of the lowered `t`; one clause when the two do not match.
+    fn clauses(&self, expr: &Expr, t: &TExpr) -> Vec<Clause> {
+        let mut out = Vec::new();
+        let mut stack = vec![(expr, t)];
+        while let Some((e, t)) = stack.pop() {
+            match (&e.kind, t) {
+                (ExprKind::Binary(BinaryOp::And, l, r), TExpr::Binary(BinOp::And, a, b)) => {
+                    stack.push((r, b));
+                    stack.push((l, a));
+                }
+                _ => out.push(Clause {
+                    text: self.full_text(e.span),
+                    expr: t.clone(),
+                }),
+            }
+        }
+        out
+    }
+
+    /// Source text with whitespace collapsed, not shortened.
+    fn full_text(&self, span: Span) -> String {
+        let t = self.source.get(span.start..span.end).unwrap_or("");
+        t.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// Makes `t` a node of its own and returns its id.
@@ -1258,7 +1301,7 @@ impl<'a> Checker<'a> {
                 let (t, ty) = self.lower(a, Ctx::default());
                 let ty = self.numeric_or(ty, a.span, "`total`");
                 let t = self.push_node(Node {
-                    label: self.text(span),
+                    label: self.full_text(span),
                     span,
                     ty,
                     kind: NodeKind::Total { value: t },
@@ -1285,7 +1328,7 @@ impl<'a> Checker<'a> {
                     return (TExpr::Const(Val::Dec(Decimal::ZERO)), vty);
                 };
                 let t = self.push_node(Node {
-                    label: self.text(span),
+                    label: self.full_text(span),
                     span,
                     ty: vty,
                     kind: NodeKind::Differential {
@@ -1697,7 +1740,7 @@ impl<'a> Checker<'a> {
             }
         };
         let t = self.push_node(Node {
-            label: self.text(span),
+            label: self.full_text(span),
             span,
             ty,
             kind: NodeKind::Aggregate(Box::new(AggNode {
@@ -1829,6 +1872,9 @@ impl<'a> Checker<'a> {
                 name: b.name.name.clone(),
                 span: b.name.span,
                 node: self.bonus_node(i),
+                qualification: self.bonus_clauses.get(i).cloned().unwrap_or_default(),
+                amount_text: self.full_text(b.amount.span),
+                cap_text: b.cap.as_ref().map(|c| self.full_text(c.span)),
             })
             .collect();
         Ok(TypedPlan {
@@ -1844,6 +1890,7 @@ impl<'a> Checker<'a> {
             stages,
             bonuses,
             limit: self.limit_node,
+            rank_clauses: std::mem::take(&mut self.rank_clauses),
             exports: self
                 .export_nodes
                 .iter()

@@ -128,6 +128,17 @@ pub struct TypedPlan {
     /// The global payout limit: a node whose value is the same for every member.
     pub limit: Option<NodeId>,
     pub exports: Vec<ExportSpec>,
+    /// Each rank's requirement split at its top-level `and`s: what an
+    /// explanation shows held or failed. `rank_clauses[i]` is rank `i + 1`'s.
+    pub rank_clauses: Vec<Vec<Clause>>,
+}
+
+/// One condition of a requirement, with the plan's own text for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clause {
+    /// The source text, whitespace collapsed.
+    pub text: String,
+    pub expr: TExpr,
 }
 
 /// One value per member (or one per network, when `global`).
@@ -290,6 +301,12 @@ pub struct BonusSpec {
     pub span: Span,
     /// The [`NodeKind::Bonus`] node: the amount after the per-member cap.
     pub node: NodeId,
+    /// The `when` condition split at its top-level `and`s (empty without one).
+    pub qualification: Vec<Clause>,
+    /// The source text of the amount after `pays`.
+    pub amount_text: String,
+    /// The source text of the cap, when there is one.
+    pub cap_text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -227,6 +227,15 @@ pub(crate) enum Format {
     Json,
 }
 
+/// The output formats of the report commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Text for people
+    Text,
+    /// The same report as JSON
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorWhen {
     /// Color on a terminal, unless `NO_COLOR` is set

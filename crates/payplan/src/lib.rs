@@ -30,11 +30,21 @@ pub mod review;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The explain guide's examples, compiled as doc tests.
+#[doc = include_str!("../../../docs/explain.md")]
+#[cfg(doctest)]
+pub struct ExplainDoctests;
+
 use std::sync::Arc;
 
 pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
 pub use payplan_check::{CheckError, CheckWarning, TypedPlan};
 pub use payplan_eval::{EvalError, EvalOptions};
+pub use payplan_explain::{
+    BonusExplanation, CapExplanation, ClauseCheck, ExplainError, ExplainOptions, Explanation,
+    LimitExplanation, Omitted, PartExplanation, Quantity, RankCheck, RankExplanation, Shown,
+    Source,
+};
 pub use payplan_network::{
     Column, ColumnKind, ColumnSpec, MemberRecord, Network, NetworkBuilder, NetworkError, Schema,
     Side, Value,
@@ -81,6 +91,8 @@ pub enum Error {
     Network(#[from] NetworkError),
     #[error(transparent)]
     Eval(#[from] EvalError),
+    #[error(transparent)]
+    Explain(#[from] ExplainError),
 }
 
 impl Plan {
@@ -140,6 +152,31 @@ impl Plan {
     /// Runs the plan on a network loaded with its schema.
     pub fn run(&self, network: &Network) -> Result<Outcome, EvalError> {
         Ok(self.evaluate(network)?.outcome())
+    }
+
+    /// Explains every amount of member `id` on `network`: the rank, each
+    /// bonus's qualification, sources, cap, limit and rounding.
+    pub fn explain(&self, network: &Network, id: &str) -> Result<Explanation, Error> {
+        self.explain_with(network, id, ExplainOptions::default())
+    }
+
+    /// [`Plan::explain`], listing as many sources as `options` allows.
+    pub fn explain_with(
+        &self,
+        network: &Network,
+        id: &str,
+        options: ExplainOptions,
+    ) -> Result<Explanation, Error> {
+        if network.index_of(id).is_none() {
+            return Err(ExplainError::UnknownMember { id: id.to_string() }.into());
+        }
+        let run = self.evaluate_with(
+            network,
+            EvalOptions {
+                keep_every_value: true,
+            },
+        )?;
+        Ok(run.explain(id, options)?)
     }
 
     /// Runs the plan, keeping the results in place: for writing tables of a

@@ -86,6 +86,23 @@ pub struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Explains member `id`; the run must have kept every value
+    /// ([`crate::EvalOptions::keep_every_value`]), or the parts read as zero.
+    pub fn explain(
+        &self,
+        id: &str,
+        options: payplan_explain::ExplainOptions,
+    ) -> Result<payplan_explain::Explanation, payplan_explain::ExplainError> {
+        payplan_explain::explain(
+            self.plan,
+            self.net,
+            &self.eval,
+            &self.settlement,
+            id,
+            options,
+        )
+    }
+
     /// Non-zero final amounts as (member, bonus index, amount), in network
     /// file order, then bonus declaration order.
     fn payout_rows(&self) -> impl Iterator<Item = (MemberIx, usize, Decimal)> + '_ {

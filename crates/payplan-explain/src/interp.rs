@@ -1,0 +1,156 @@
+//! Typed expressions evaluated at one member from a finished evaluation.
+//!
+//! The evaluator runs compiled passes over every member; an explanation needs
+//! a handful of values at a few members, so it reads them one at a time here.
+//! Recursion follows expression nesting, which the parser bounds.
+
+use std::cmp::Ordering;
+
+use payplan_check::{BinOp, NodeId, TExpr, TypedPlan, Val};
+use payplan_eval::Evaluation;
+use payplan_network::{MemberIx, Network, Side, NONE};
+use rust_decimal::Decimal;
+
+/// Arithmetic that cannot be done exactly, as the evaluator refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arith {
+    Overflow,
+    DivisionByZero,
+}
+
+/// What expressions read: the plan, the network and every node's values.
+pub(crate) struct Values<'a> {
+    pub plan: &'a TypedPlan,
+    pub net: &'a Network,
+    pub eval: &'a Evaluation,
+}
+
+pub(crate) fn dec(v: Val) -> Decimal {
+    match v {
+        Val::Dec(d) => d,
+        Val::Bool(b) => Decimal::from(u8::from(b)),
+        Val::Rank(r) => Decimal::from(r),
+    }
+}
+
+pub(crate) fn truth(v: Val) -> bool {
+    match v {
+        Val::Bool(b) => b,
+        Val::Dec(d) => !d.is_zero(),
+        Val::Rank(r) => r > 0,
+    }
+}
+
+impl Values<'_> {
+    /// Node `n`'s value at `m` (a network-wide node's single value).
+    pub fn slot(&self, n: NodeId, m: MemberIx) -> Val {
+        let global = self.plan.nodes.get(n).is_some_and(|x| x.global);
+        let v = if global {
+            self.eval.global(n)
+        } else {
+            self.eval.value(n, m)
+        };
+        v.unwrap_or(Val::Dec(Decimal::ZERO))
+    }
+
+    /// `t` at member `m`, aggregated by `outer` (or [`NONE`]).
+    pub fn value(&self, t: &TExpr, m: MemberIx, outer: MemberIx) -> Result<Val, Arith> {
+        Ok(match t {
+            TExpr::Const(v) => *v,
+            TExpr::Slot(n) => self.slot(*n, m),
+            TExpr::Not(a) => Val::Bool(!truth(self.value(a, m, outer)?)),
+            TExpr::Neg(a) => Val::Dec(-dec(self.value(a, m, outer)?)),
+            TExpr::If(c, a, b) => {
+                if truth(self.value(c, m, outer)?) {
+                    self.value(a, m, outer)?
+                } else {
+                    self.value(b, m, outer)?
+                }
+            }
+            TExpr::RankTable { rank, entries } => {
+                let r = match self.slot(*rank, m) {
+                    Val::Rank(r) => usize::from(r),
+                    _ => 0,
+                };
+                match entries.get(r) {
+                    Some(e) => self.value(e, m, outer)?,
+                    None => Val::Dec(Decimal::ZERO),
+                }
+            }
+            TExpr::Within(side) => Val::Bool(self.within(*side, m, outer)),
+            TExpr::ShareOf(a, b) => {
+                let den = dec(self.value(b, m, outer)?);
+                if den.is_zero() {
+                    Val::Dec(Decimal::ZERO)
+                } else {
+                    let num = dec(self.value(a, m, outer)?);
+                    Val::Dec(num.checked_div(den).ok_or(Arith::Overflow)?)
+                }
+            }
+            TExpr::Binary(op, a, b) => self.binary(*op, a, b, m, outer)?,
+        })
+    }
+
+    fn binary(
+        &self,
+        op: BinOp,
+        a: &TExpr,
+        b: &TExpr,
+        m: MemberIx,
+        outer: MemberIx,
+    ) -> Result<Val, Arith> {
+        let x = self.value(a, m, outer)?;
+        // `and` and `or` do not evaluate their right side when the left decides.
+        match op {
+            BinOp::And if !truth(x) => return Ok(Val::Bool(false)),
+            BinOp::Or if truth(x) => return Ok(Val::Bool(true)),
+            _ => {}
+        }
+        let y = self.value(b, m, outer)?;
+        let order = || match (x, y) {
+            (Val::Rank(p), q) => p.cmp(&rank_of(q)),
+            (Val::Bool(p), Val::Bool(q)) => p.cmp(&q),
+            _ => dec(x).cmp(&dec(y)),
+        };
+        let (p, q) = (dec(x), dec(y));
+        Ok(match op {
+            BinOp::And | BinOp::Or => Val::Bool(truth(y)),
+            BinOp::Eq => Val::Bool(order() == Ordering::Equal),
+            BinOp::Ne => Val::Bool(order() != Ordering::Equal),
+            BinOp::Lt => Val::Bool(order() == Ordering::Less),
+            BinOp::Le => Val::Bool(order() != Ordering::Greater),
+            BinOp::Gt => Val::Bool(order() == Ordering::Greater),
+            BinOp::Ge => Val::Bool(order() != Ordering::Less),
+            BinOp::Add => Val::Dec(p.checked_add(q).ok_or(Arith::Overflow)?),
+            BinOp::Sub => Val::Dec(p.checked_sub(q).ok_or(Arith::Overflow)?),
+            BinOp::Mul => Val::Dec(p.checked_mul(q).ok_or(Arith::Overflow)?),
+            BinOp::Div if q.is_zero() => return Err(Arith::DivisionByZero),
+            BinOp::Div => Val::Dec(p.checked_div(q).ok_or(Arith::Overflow)?),
+            BinOp::Min => Val::Dec(p.min(q)),
+            BinOp::Max => Val::Dec(p.max(q)),
+        })
+    }
+
+    /// Whether `m` lies in `outer`'s placement subtree on `side`.
+    pub fn within(&self, side: Side, m: MemberIx, outer: MemberIx) -> bool {
+        let Some(tree) = self.net.placement() else {
+            return false;
+        };
+        if outer == NONE {
+            return false;
+        }
+        let head = tree.child(outer, side);
+        if head == NONE {
+            return false;
+        }
+        let p = tree.pos(m);
+        tree.pos(head) <= p && p < tree.end(head)
+    }
+}
+
+fn rank_of(v: Val) -> u16 {
+    match v {
+        Val::Rank(r) => r,
+        _ => 0,
+    }
+}

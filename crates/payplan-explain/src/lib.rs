@@ -1,0 +1,567 @@
+//! payplan's explanations: for one member, every amount with its
+//! derivation in the plan's own terms — the rank and which requirement held
+//! or failed, each source member with its level and rate, the qualification,
+//! the cap, the global limit's factor and the rounding — as serializable
+//! data, with a text form for people.
+//!
+//! An explanation is built from a finished evaluation that kept every
+//! node's values ([`payplan_eval::EvalOptions::keep_every_value`]); the
+//! aggregates are taken apart by walking the relation down from the member,
+//! independently of the evaluator's passes, and the amounts are then
+//! rebuilt from the parts, so an explanation that adds up checks the run.
+
+mod interp;
+mod sources;
+mod text;
+
+use payplan_check::{Clause, NodeId, NodeKind, TExpr, TypedPlan, Val};
+use payplan_eval::{Evaluation, Settlement};
+use payplan_network::{MemberIx, Network, NONE};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use interp::{dec, truth, Arith, Values};
+
+/// Why an explanation could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    #[error("no member `{id}` in the network")]
+    UnknownMember { id: String },
+    #[error("cannot explain `{what}` at member `{member}`: {reason}")]
+    Arithmetic {
+        member: String,
+        what: String,
+        reason: String,
+    },
+}
+
+/// How much an explanation lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExplainOptions {
+    /// The most source members listed per aggregate; the rest are counted
+    /// and summed in [`Omitted`], so the amounts still add up.
+    pub max_sources: usize,
+}
+
+impl Default for ExplainOptions {
+    fn default() -> Self {
+        ExplainOptions { max_sources: 1000 }
+    }
+}
+
+/// Every amount of one member, with its derivation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub member: String,
+    /// The member's sponsor; `None` for a root.
+    pub sponsor: Option<String>,
+    pub plan: String,
+    pub currency: String,
+    /// Decimal places of final amounts.
+    pub places: u32,
+    /// `None` when the plan has no ranks.
+    pub rank: Option<RankExplanation>,
+    pub bonuses: Vec<BonusExplanation>,
+    pub limit: LimitExplanation,
+    /// The sum of the member's final amounts.
+    pub total_paid: Decimal,
+}
+
+/// A value as a plan author reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Shown {
+    Number(Decimal),
+    Bool(bool),
+    /// A rank's name; `None` for no rank.
+    Rank(Option<String>),
+}
+
+/// A named value that a condition or an amount reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quantity {
+    /// The plan's name for it, or its source text.
+    pub name: String,
+    pub value: Shown,
+}
+
+/// One condition of a requirement, held or not, with the values it read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClauseCheck {
+    pub text: String,
+    pub held: bool,
+    pub values: Vec<Quantity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankExplanation {
+    /// The member's rank: the highest whose requirement holds.
+    pub rank: Option<String>,
+    /// Every rank, lowest first.
+    pub ranks: Vec<RankCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankCheck {
+    pub rank: String,
+    pub held: bool,
+    pub clauses: Vec<ClauseCheck>,
+}
+
+/// One bonus at the member, from its formula to the amount paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BonusExplanation {
+    pub bonus: String,
+    /// The `when` condition's parts; empty when the bonus has none.
+    pub qualification: Vec<ClauseCheck>,
+    pub qualified: bool,
+    /// The text after `pays`.
+    pub formula: String,
+    /// The plain values the formula reads (`let`s, inputs, totals).
+    pub values: Vec<Quantity>,
+    /// The aggregates the formula reads, taken apart into their sources.
+    pub parts: Vec<PartExplanation>,
+    /// The formula's value (paid only when qualified).
+    pub amount: Decimal,
+    pub cap: Option<CapExplanation>,
+    /// After qualification and cap: what the bonus adds before the limit.
+    pub before_limit: Decimal,
+    /// After the global limit's pro rata factor, before rounding.
+    pub after_limit: Decimal,
+    /// The final amount, rounded as the plan says.
+    pub paid: Decimal,
+    /// Why the member earns nothing here, when it does.
+    pub why_nothing: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapExplanation {
+    pub text: String,
+    pub value: Decimal,
+    /// Whether the cap lowered the amount.
+    pub bit: bool,
+}
+
+/// An aggregate at the member, and the members it is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartExplanation {
+    /// The aggregate's source text.
+    pub text: String,
+    /// `sum`, `count`, `min`, `max`, `any`, `all` or `differential`.
+    pub function: String,
+    pub value: Shown,
+    /// The values that bound the relation at the member (`unilevel_depth = 4`)
+    /// and the levels they allow.
+    pub with: Vec<Quantity>,
+    pub levels: Option<String>,
+    pub sources: Vec<Source>,
+    /// Sources beyond [`ExplainOptions::max_sources`].
+    pub omitted: Option<Omitted>,
+}
+
+/// One member an aggregate reads, and what it adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub member: String,
+    /// The level the relation counts (compressed levels, generations).
+    pub level: Option<u32>,
+    /// The plain number of sponsor steps below the member.
+    pub plain_level: Option<u32>,
+    /// The value taken at the source.
+    pub value: Shown,
+    /// The rate its level pays, for rated levels and differentials.
+    pub rate: Option<Decimal>,
+    /// What it adds to a sum (value times rate); 1 or 0 for conditions.
+    pub contribution: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Omitted {
+    pub count: u64,
+    /// The sum of their contributions.
+    pub total: Decimal,
+}
+
+/// The global payout limit, the same for every member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitExplanation {
+    /// The limit, when the plan has one.
+    pub limit: Option<Decimal>,
+    /// Every amount after caps, before the limit.
+    pub total_before_limit: Decimal,
+    /// Whether every amount was scaled by `limit / total_before_limit`.
+    pub applied: bool,
+    pub rounding: String,
+}
+
+/// Explains member `id` of a run that kept every value.
+pub fn explain(
+    plan: &TypedPlan,
+    net: &Network,
+    eval: &Evaluation,
+    settlement: &Settlement,
+    id: &str,
+    options: ExplainOptions,
+) -> Result<Explanation, ExplainError> {
+    let m = net
+        .index_of(id)
+        .ok_or_else(|| ExplainError::UnknownMember { id: id.to_string() })?;
+    let v = Values { plan, net, eval };
+    let fail = |what: &str, e: Arith| ExplainError::Arithmetic {
+        member: id.to_string(),
+        what: what.to_string(),
+        reason: match e {
+            Arith::Overflow => "a number is too large".to_string(),
+            Arith::DivisionByZero => "division by zero".to_string(),
+        },
+    };
+    let rank = rank_explanation(&v, m).map_err(|e| fail("rank", e))?;
+    let limit = LimitExplanation {
+        limit: settlement.limit,
+        total_before_limit: settlement.total,
+        applied: settlement.scaled,
+        rounding: format!(
+            "{} places, {}",
+            plan.rounding.places,
+            rounding_name(plan.rounding.mode)
+        ),
+    };
+    let mut bonuses = Vec::new();
+    for spec in &plan.bonuses {
+        let b =
+            bonus_explanation(&v, settlement, spec, m, options).map_err(|e| fail(&spec.name, e))?;
+        bonuses.push(b);
+    }
+    let total_paid = bonuses
+        .iter()
+        .fold(Decimal::ZERO, |a, b| a.saturating_add(b.paid));
+    let sponsor = net.sponsor(m);
+    Ok(Explanation {
+        member: id.to_string(),
+        sponsor: (sponsor != NONE).then(|| net.id(sponsor).to_string()),
+        plan: plan.name.clone(),
+        currency: plan.currency.clone(),
+        places: plan.rounding.places,
+        rank,
+        bonuses,
+        limit,
+        total_paid,
+    })
+}
+
+fn rounding_name(mode: payplan_check::RoundingMode) -> &'static str {
+    use payplan_check::RoundingMode::*;
+    match mode {
+        HalfEven => "half_even",
+        HalfUp => "half_up",
+        HalfDown => "half_down",
+        Down => "down",
+        Up => "up",
+    }
+}
+
+impl Values<'_> {
+    fn shown(&self, v: Val) -> Shown {
+        match v {
+            Val::Dec(d) => Shown::Number(d.normalize()),
+            Val::Bool(b) => Shown::Bool(b),
+            Val::Rank(r) => Shown::Rank(self.rank_name(r)),
+        }
+    }
+
+    fn rank_name(&self, r: u16) -> Option<String> {
+        usize::from(r)
+            .checked_sub(1)
+            .and_then(|i| self.plan.ranks.get(i))
+            .cloned()
+    }
+
+    fn label(&self, n: NodeId) -> String {
+        self.plan
+            .nodes
+            .get(n)
+            .map(|x| x.label.clone())
+            .unwrap_or_default()
+    }
+
+    /// The values `t` reads directly, each once, in reading order.
+    fn quantities(&self, t: &TExpr, m: MemberIx) -> Vec<Quantity> {
+        let mut seen = Vec::new();
+        t.for_each_slot(&mut |n| {
+            if !seen.contains(&n) {
+                seen.push(n);
+            }
+        });
+        seen.sort_by_key(|&n| self.plan.nodes.get(n).map_or(0, |x| x.span.start));
+        seen.iter()
+            .map(|&n| Quantity {
+                name: self.label(n),
+                value: self.shown(self.slot(n, m)),
+            })
+            .collect()
+    }
+
+    fn clause(&self, c: &Clause, m: MemberIx) -> Result<ClauseCheck, Arith> {
+        Ok(ClauseCheck {
+            text: c.text.clone(),
+            held: truth(self.value(&c.expr, m, NONE)?),
+            values: self.quantities(&c.expr, m),
+        })
+    }
+}
+
+fn rank_explanation(v: &Values<'_>, m: MemberIx) -> Result<Option<RankExplanation>, Arith> {
+    let Some(rank_node) = v
+        .plan
+        .nodes
+        .iter()
+        .position(|n| matches!(n.kind, NodeKind::Rank { .. }))
+    else {
+        return Ok(None);
+    };
+    let mut ranks = Vec::new();
+    for (name, clauses) in v.plan.ranks.iter().zip(&v.plan.rank_clauses) {
+        let clauses = clauses
+            .iter()
+            .map(|c| v.clause(c, m))
+            .collect::<Result<Vec<_>, _>>()?;
+        ranks.push(RankCheck {
+            rank: name.clone(),
+            held: clauses.iter().all(|c| c.held),
+            clauses,
+        });
+    }
+    let rank = match v.slot(rank_node, m) {
+        Val::Rank(r) => v.rank_name(r),
+        _ => None,
+    };
+    Ok(Some(RankExplanation { rank, ranks }))
+}
+
+/// The nodes a formula reads, through `let`s (plain expressions) but not
+/// into aggregates: the aggregates, and the plain values.
+fn reads(plan: &TypedPlan, t: &TExpr) -> (Vec<NodeId>, Vec<NodeId>) {
+    let (mut parts, mut plain) = (Vec::new(), Vec::new());
+    let mut stack = Vec::new();
+    t.for_each_slot(&mut |n| stack.push(n));
+    stack.reverse();
+    let mut seen = Vec::new();
+    while let Some(n) = stack.pop() {
+        if seen.contains(&n) {
+            continue;
+        }
+        seen.push(n);
+        match plan.nodes.get(n).map(|x| &x.kind) {
+            Some(k) if sources::has_sources(k) => parts.push(n),
+            Some(NodeKind::Expr(e)) if !plan.nodes.get(n).is_some_and(|x| x.global) => {
+                plain.push(n);
+                let mut inner = Vec::new();
+                e.for_each_slot(&mut |s| inner.push(s));
+                stack.extend(inner.into_iter().rev());
+            }
+            _ => plain.push(n),
+        }
+    }
+    (parts, plain)
+}
+
+fn bonus_explanation(
+    v: &Values<'_>,
+    settlement: &Settlement,
+    spec: &payplan_check::BonusSpec,
+    m: MemberIx,
+    options: ExplainOptions,
+) -> Result<BonusExplanation, Arith> {
+    let Some(NodeKind::Bonus { amount, cap, .. }) = v.plan.nodes.get(spec.node).map(|n| &n.kind)
+    else {
+        return Err(Arith::Overflow);
+    };
+    let qualification = spec
+        .qualification
+        .iter()
+        .map(|c| v.clause(c, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let qualified = qualification.iter().all(|c| c.held);
+    let (part_nodes, mut plain) = reads(v.plan, amount);
+    plain.sort_by_key(|&n| v.plan.nodes.get(n).map_or(0, |x| x.span.start));
+    let mut parts = Vec::new();
+    for n in part_nodes {
+        parts.push(part(v, n, m, options)?);
+    }
+    let values = plain
+        .iter()
+        .map(|&n| Quantity {
+            name: v.label(n),
+            value: v.shown(v.slot(n, m)),
+        })
+        .collect();
+    let formula_value = dec(v.value(amount, m, NONE)?);
+    let cap = match (cap, &spec.cap_text) {
+        (Some(c), Some(text)) => {
+            let value = dec(v.value(c, m, NONE)?);
+            Some(CapExplanation {
+                text: text.clone(),
+                value,
+                bit: qualified && formula_value > value,
+            })
+        }
+        _ => None,
+    };
+    let before_limit = if qualified {
+        match &cap {
+            Some(c) => formula_value.min(c.value),
+            None => formula_value,
+        }
+    } else {
+        Decimal::ZERO
+    };
+    let after_limit = match settlement.limit {
+        Some(limit) if settlement.scaled => {
+            payplan_eval::scale(before_limit, limit, settlement.total)
+                .map_err(|_| Arith::Overflow)?
+        }
+        _ => before_limit,
+    };
+    let paid = v.plan.rounding.apply(after_limit);
+    let why_nothing = paid.is_zero().then(|| {
+        why_nothing(
+            &qualification,
+            qualified,
+            formula_value,
+            before_limit,
+            after_limit,
+            settlement.scaled,
+        )
+    });
+    Ok(BonusExplanation {
+        bonus: spec.name.clone(),
+        qualification,
+        qualified,
+        formula: spec.amount_text.clone(),
+        values,
+        parts,
+        amount: formula_value,
+        cap,
+        before_limit,
+        after_limit,
+        paid,
+        why_nothing,
+    })
+}
+
+fn why_nothing(
+    qualification: &[ClauseCheck],
+    qualified: bool,
+    formula: Decimal,
+    before_limit: Decimal,
+    after_limit: Decimal,
+    scaled: bool,
+) -> String {
+    if !qualified {
+        let failed: Vec<String> = qualification
+            .iter()
+            .filter(|c| !c.held)
+            .map(|c| format!("`{}`", c.text))
+            .collect();
+        return format!("not qualified: {} does not hold", failed.join(" and "));
+    }
+    if formula.is_zero() {
+        return "the formula comes to zero: nothing to pay on".to_string();
+    }
+    if before_limit <= Decimal::ZERO {
+        return "the cap leaves nothing".to_string();
+    }
+    if scaled && !after_limit.is_zero() {
+        return "the payout limit scaled it below the smallest amount paid".to_string();
+    }
+    "it rounds to zero".to_string()
+}
+
+fn part(
+    v: &Values<'_>,
+    n: NodeId,
+    m: MemberIx,
+    options: ExplainOptions,
+) -> Result<PartExplanation, Arith> {
+    let mut list = Vec::new();
+    let mut omitted = Omitted {
+        count: 0,
+        total: Decimal::ZERO,
+    };
+    let mut take = |t: sources::Taken| -> Result<(), Arith> {
+        if list.len() < options.max_sources {
+            list.push(Source {
+                member: v.net.id(t.found.member).to_string(),
+                level: t.found.level,
+                plain_level: t.found.plain_level,
+                value: v.shown(t.value),
+                rate: t.found.rate,
+                contribution: t.contribution,
+            });
+        } else {
+            omitted.count += 1;
+            omitted.total = omitted
+                .total
+                .checked_add(t.contribution)
+                .ok_or(Arith::Overflow)?;
+        }
+        Ok(())
+    };
+    let mut with = Vec::new();
+    let mut levels = None;
+    let function = match v.plan.nodes.get(n).map(|x| &x.kind) {
+        Some(NodeKind::Aggregate(agg)) => {
+            sources::sources(v, agg, m, &mut take)?;
+            if let Some(sources::LevelRange { from, to, bound }) = sources::level_range(v, agg, m)?
+            {
+                with = v.quantities(bound, m);
+                let word = match agg.relation {
+                    payplan_check::TRelation::Generations { .. } => "generation",
+                    _ => "level",
+                };
+                levels = Some(match to {
+                    Some(to) if to as usize > from => format!("{word}s {from} to {to}"),
+                    Some(to) if to as usize == from => format!("{word} {to}"),
+                    _ => format!("no {word}"),
+                });
+            }
+            agg_name(agg.op)
+        }
+        Some(NodeKind::Differential { value, percent, .. }) => {
+            sources::differential(v, value, percent, m, &mut take)?;
+            with = v.quantities(percent, m);
+            "differential"
+        }
+        _ => "",
+    };
+    // Level by level, in network order within a level.
+    list.sort_by_key(|s| s.level.or(s.plain_level));
+    Ok(PartExplanation {
+        text: v.label(n),
+        function: function.to_string(),
+        value: v.shown(v.slot(n, m)),
+        with,
+        levels,
+        sources: list,
+        omitted: (omitted.count > 0).then_some(omitted),
+    })
+}
+
+fn agg_name(op: payplan_check::AggOp) -> &'static str {
+    use payplan_check::AggOp::*;
+    match op {
+        Sum => "sum",
+        Count => "count",
+        Min => "min",
+        Max => "max",
+        Any => "any",
+        All => "all",
+    }
+}
+
+impl Explanation {
+    /// The part of the explanation about one bonus.
+    pub fn bonus(&self, name: &str) -> Option<&BonusExplanation> {
+        self.bonuses.iter().find(|b| b.bonus == name)
+    }
+}

@@ -1,0 +1,335 @@
+//! The members an aggregate reads at one member, each with its level and
+//! what it adds: the aggregate taken apart.
+//!
+//! The evaluator pushes partial sums up the tree; here the relation is
+//! walked downward from the member, in preorder, with an explicit stack.
+
+use payplan_check::{AggNode, AggOp, NodeKind, TExpr, TRelation, Val};
+use payplan_network::{MemberIx, NONE};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::interp::{dec, truth, Arith, Values};
+
+/// A related member as the walk meets it: its level under the member (by
+/// the relation's own count, and plain), and the rate that level pays.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub member: MemberIx,
+    pub level: Option<u32>,
+    pub plain_level: Option<u32>,
+    pub rate: Option<Decimal>,
+}
+
+/// One source: the value the aggregate takes at it, and what it adds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taken {
+    pub found: Found,
+    pub value: Val,
+    pub contribution: Decimal,
+}
+
+/// The last level `to` allows, clamped to the relation's maximum.
+fn last_level(v: &Values<'_>, to: &TExpr, m: MemberIx, max: usize) -> Result<Option<u32>, Arith> {
+    let to = dec(v.value(to, m, NONE)?).floor();
+    if to < Decimal::ZERO {
+        return Ok(None);
+    }
+    let last = to.to_usize().unwrap_or(usize::MAX).min(max);
+    Ok(u32::try_from(last).ok())
+}
+
+/// The levels (or generations) an aggregate reaches at one member.
+pub(crate) struct LevelRange<'a> {
+    pub from: usize,
+    /// The last level; `None` when the bound is below zero.
+    pub to: Option<u32>,
+    /// The expression that sets the last level.
+    pub bound: &'a TExpr,
+}
+
+/// For levels and generations: the range `m` reaches.
+pub(crate) fn level_range<'a>(
+    v: &Values<'_>,
+    agg: &'a AggNode,
+    m: MemberIx,
+) -> Result<Option<LevelRange<'a>>, Arith> {
+    Ok(match &agg.relation {
+        TRelation::Levels { from, max, to, .. } | TRelation::Generations { from, max, to, .. } => {
+            Some(LevelRange {
+                from: *from,
+                to: last_level(v, to, m, *max)?,
+                bound: to,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// Calls `f` on every member of `agg`'s relation at `m`.
+pub(crate) fn related(
+    v: &Values<'_>,
+    agg: &AggNode,
+    m: MemberIx,
+    f: &mut dyn FnMut(Found) -> Result<(), Arith>,
+) -> Result<(), Arith> {
+    let net = v.net;
+    let plain = |x: MemberIx, depth: u32| Found {
+        member: x,
+        level: None,
+        plain_level: Some(depth),
+        rate: None,
+    };
+    match &agg.relation {
+        TRelation::Children => {
+            for c in net.children(m) {
+                f(plain(c, 1))?;
+            }
+        }
+        TRelation::Downline | TRelation::Group => {
+            if matches!(agg.relation, TRelation::Group) {
+                f(plain(m, 0))?;
+            }
+            walk_down(v, m, &mut |x, depth, _| {
+                f(plain(x, depth))?;
+                Ok(true)
+            })?;
+        }
+        TRelation::Upline => {
+            let mut x = net.sponsor(m);
+            let mut depth = 1;
+            while x != NONE {
+                f(plain(x, depth))?;
+                x = net.sponsor(x);
+                depth += 1;
+            }
+        }
+        TRelation::Placement(side) => {
+            if let Some(tree) = net.placement() {
+                let head = tree.child(m, *side);
+                if head != NONE {
+                    for &x in tree.subtree(head) {
+                        f(Found {
+                            member: x,
+                            level: None,
+                            plain_level: None,
+                            rate: None,
+                        })?;
+                    }
+                }
+            }
+        }
+        TRelation::Levels {
+            from,
+            max,
+            to,
+            compressed_by,
+        } => {
+            let Some(last) = last_level(v, to, m, *max)? else {
+                return Ok(());
+            };
+            // The level of a member's children: its own, plus one where it
+            // keeps its level (uncompressed, every member does).
+            let mut below: Vec<u32> = Vec::new();
+            walk_down(v, m, &mut |x, depth, parent_slot| {
+                let level = parent_slot.map_or(1, |i| below.get(i).copied().unwrap_or(1));
+                if level > last {
+                    return Ok(false);
+                }
+                let keeps = match compressed_by {
+                    Some(c) => truth(v.value(c, x, NONE)?),
+                    None => true,
+                };
+                set_at(&mut below, depth, level + u32::from(keeps));
+                if level as usize >= *from {
+                    f(Found {
+                        member: x,
+                        level: Some(level),
+                        plain_level: Some(depth),
+                        rate: rate(agg, level, *from),
+                    })?;
+                }
+                Ok(true)
+            })?;
+        }
+        TRelation::Generations {
+            from,
+            max,
+            to,
+            counting,
+        } => {
+            let Some(last) = last_level(v, to, m, *max)? else {
+                return Ok(());
+            };
+            let mut gens: Vec<u32> = Vec::new();
+            walk_down(v, m, &mut |x, depth, parent_slot| {
+                let above = parent_slot.map_or(0, |i| gens.get(i).copied().unwrap_or(0));
+                let generation = above + u32::from(truth(v.value(counting, x, NONE)?));
+                if generation > last {
+                    return Ok(false);
+                }
+                set_at(&mut gens, depth, generation);
+                if generation as usize >= *from {
+                    f(Found {
+                        member: x,
+                        level: Some(generation),
+                        plain_level: Some(depth),
+                        rate: rate(agg, generation, *from),
+                    })?;
+                }
+                Ok(true)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn rate(agg: &AggNode, level: u32, from: usize) -> Option<Decimal> {
+    let rates = agg.rates.as_ref()?;
+    Some(
+        rates
+            .get((level as usize).saturating_sub(from))
+            .copied()
+            .unwrap_or_default(),
+    )
+}
+
+fn set_at(v: &mut Vec<u32>, depth: u32, value: u32) {
+    let i = depth as usize;
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    if let Some(x) = v.get_mut(i) {
+        *x = value;
+    }
+}
+
+/// Visits `m`'s downline in preorder without recursion: `visit(x, depth,
+/// parent_slot)` gets the member, its depth under `m` (children are 1) and
+/// its sponsor's depth as a slot index (`None` for `m`'s children); it
+/// returns whether to go below `x`.
+fn walk_down(
+    v: &Values<'_>,
+    m: MemberIx,
+    visit: &mut dyn FnMut(MemberIx, u32, Option<usize>) -> Result<bool, Arith>,
+) -> Result<(), Arith> {
+    let net = v.net;
+    // The subtree ends of `x`'s ancestors from `m` down: its depth is their count.
+    let mut open = vec![net.subtree_end(m)];
+    let mut x = m.saturating_add(1);
+    while open.last().is_some_and(|&end| x < end) {
+        let depth = u32::try_from(open.len()).unwrap_or(u32::MAX);
+        let parent_slot = (depth > 1).then(|| (depth - 1) as usize);
+        let end = net.subtree_end(x);
+        if visit(x, depth, parent_slot)? {
+            open.push(end);
+            x += 1;
+        } else {
+            x = end;
+        }
+        while open.last().is_some_and(|&e| x >= e) {
+            open.pop();
+        }
+    }
+    Ok(())
+}
+
+/// The breakaway differential at `m` taken apart: every member at or below
+/// `m` whose value earns `m` the difference between `m`'s percentage and the
+/// highest one paid on the way up to `m`.
+pub(crate) fn differential(
+    v: &Values<'_>,
+    value: &TExpr,
+    percent: &TExpr,
+    m: MemberIx,
+    f: &mut dyn FnMut(Taken) -> Result<(), Arith>,
+) -> Result<(), Arith> {
+    let mine = dec(v.value(percent, m, NONE)?);
+    let own = dec(v.value(value, m, NONE)?);
+    let found = |x, depth, rate| Found {
+        member: x,
+        level: None,
+        plain_level: Some(depth),
+        rate: Some(rate),
+    };
+    if mine > Decimal::ZERO {
+        f(Taken {
+            found: found(m, 0, mine),
+            value: Val::Dec(own),
+            contribution: own.checked_mul(mine).ok_or(Arith::Overflow)?,
+        })?;
+    }
+    // The highest percentage from each depth's member down to the source.
+    let mut highest: Vec<Decimal> = Vec::new();
+    let mut err = None;
+    walk_down(v, m, &mut |x, depth, parent_slot| {
+        let above = parent_slot.map_or(Decimal::ZERO, |i| {
+            highest.get(i).copied().unwrap_or(Decimal::ZERO)
+        });
+        let p = dec(v.value(percent, x, NONE)?);
+        let high = above.max(p);
+        if high >= mine {
+            return Ok(false);
+        }
+        let i = depth as usize;
+        if highest.len() <= i {
+            highest.resize(i + 1, Decimal::ZERO);
+        }
+        if let Some(h) = highest.get_mut(i) {
+            *h = high;
+        }
+        let value = dec(v.value(value, x, NONE)?);
+        let rate = mine - high;
+        match value.checked_mul(rate) {
+            Some(c) => f(Taken {
+                found: found(x, depth, rate),
+                value: Val::Dec(value),
+                contribution: c,
+            })?,
+            None => err = Some(Arith::Overflow),
+        }
+        Ok(err.is_none())
+    })?;
+    err.map_or(Ok(()), Err)
+}
+
+/// Every source of `agg` at `m` that the aggregate takes (filter held).
+pub(crate) fn sources(
+    v: &Values<'_>,
+    agg: &AggNode,
+    m: MemberIx,
+    f: &mut dyn FnMut(Taken) -> Result<(), Arith>,
+) -> Result<(), Arith> {
+    related(v, agg, m, &mut |found| {
+        let x = found.member;
+        if let Some(filter) = &agg.filter {
+            if !truth(v.value(filter, x, m)?) {
+                return Ok(());
+            }
+        }
+        let value = match agg.op {
+            AggOp::Count => Val::Dec(Decimal::ONE),
+            _ => v.value(&agg.value, x, m)?,
+        };
+        let contribution = match agg.op {
+            AggOp::Any | AggOp::All => Decimal::from(u8::from(truth(value))),
+            _ => {
+                let d = dec(value);
+                match found.rate {
+                    Some(r) => d.checked_mul(r).ok_or(Arith::Overflow)?,
+                    None => d,
+                }
+            }
+        };
+        f(Taken {
+            found,
+            value,
+            contribution,
+        })
+    })
+}
+
+/// Whether a node is taken apart into sources in an explanation.
+pub(crate) fn has_sources(kind: &NodeKind) -> bool {
+    matches!(kind, NodeKind::Aggregate(_) | NodeKind::Differential { .. })
+}

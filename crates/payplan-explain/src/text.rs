@@ -1,0 +1,277 @@
+//! The text form of an explanation, as `payplan explain` prints it.
+
+use std::fmt::{self, Display, Formatter, Write as _};
+
+use rust_decimal::Decimal;
+
+use crate::{BonusExplanation, ClauseCheck, Explanation, PartExplanation, Quantity, Shown};
+
+/// A number as the plan writes it: no trailing zeros.
+fn number(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// An amount with the plan's decimal places.
+fn amount(d: Decimal, places: u32) -> String {
+    format!("{:.*}", places as usize, d)
+}
+
+fn percent(d: Decimal) -> String {
+    format!("{}%", number(d * Decimal::ONE_HUNDRED))
+}
+
+impl Display for Shown {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Shown::Number(d) => f.write_str(&number(*d)),
+            Shown::Bool(b) => write!(f, "{b}"),
+            Shown::Rank(Some(r)) => f.write_str(r),
+            Shown::Rank(None) => f.write_str("no rank"),
+        }
+    }
+}
+
+fn quantities(values: &[Quantity]) -> String {
+    values
+        .iter()
+        .map(|q| format!("{} = {}", q.name, q.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn clause_line(out: &mut String, indent: &str, c: &ClauseCheck) {
+    let verdict = if c.held { "holds" } else { "fails" };
+    let _ = write!(out, "{indent}`{}` {verdict}", c.text);
+    if !c.values.is_empty() {
+        let _ = write!(out, " ({})", quantities(&c.values));
+    }
+    out.push('\n');
+}
+
+/// Rows aligned in columns, two spaces apart.
+fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::from(indent);
+        for (i, cell) in row.iter().enumerate() {
+            let width = widths.get(i).copied().unwrap_or(0);
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<width$}  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+fn part(out: &mut String, p: &PartExplanation) {
+    let _ = write!(out, "    {} = {}", p.text, p.value);
+    match (&p.levels, p.with.is_empty()) {
+        (Some(levels), false) => {
+            let _ = write!(out, " ({levels}: {})", quantities(&p.with));
+        }
+        (Some(levels), true) => {
+            let _ = write!(out, " ({levels})");
+        }
+        (None, false) => {
+            let _ = write!(out, " ({})", quantities(&p.with));
+        }
+        (None, true) => {}
+    }
+    out.push('\n');
+    if p.sources.is_empty() && p.omitted.is_none() {
+        let _ = writeln!(out, "      no member counts here");
+        return;
+    }
+    let levels = p.sources.iter().any(|s| s.level.is_some());
+    let rates = p.sources.iter().any(|s| s.rate.is_some());
+    let plain = p.sources.iter().any(|s| s.plain_level.is_some());
+    let mut header = vec!["member".to_string()];
+    if levels {
+        header.push("level".into());
+    }
+    if plain {
+        header.push("plain level".into());
+    }
+    header.push("value".into());
+    if rates {
+        header.push("rate".into());
+    }
+    header.push("adds".into());
+    let mut rows = vec![header];
+    for s in &p.sources {
+        let mut row = vec![s.member.clone()];
+        if levels {
+            row.push(s.level.map(|l| l.to_string()).unwrap_or_default());
+        }
+        if plain {
+            row.push(s.plain_level.map(|l| l.to_string()).unwrap_or_default());
+        }
+        row.push(s.value.to_string());
+        if rates {
+            row.push(s.rate.map(percent).unwrap_or_default());
+        }
+        row.push(number(s.contribution));
+        rows.push(row);
+    }
+    table(out, "      ", &rows);
+    if let Some(o) = &p.omitted {
+        let _ = writeln!(
+            out,
+            "      and {} more members adding {}",
+            o.count,
+            number(o.total)
+        );
+    }
+}
+
+fn bonus(out: &mut String, b: &BonusExplanation, e: &Explanation) {
+    let places = e.places;
+    let _ = writeln!(
+        out,
+        "{}: {} {}",
+        b.bonus,
+        amount(b.paid, places),
+        e.currency
+    );
+    if !b.qualification.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            if b.qualified {
+                "qualified:"
+            } else {
+                "not qualified:"
+            }
+        );
+        for c in &b.qualification {
+            clause_line(out, "    ", c);
+        }
+    }
+    let _ = writeln!(out, "  pays `{}` = {}", b.formula, number(b.amount));
+    if !b.values.is_empty() {
+        let _ = writeln!(out, "    with {}", quantities(&b.values));
+    }
+    for p in &b.parts {
+        part(out, p);
+    }
+    if !b.qualified {
+        if let Some(why) = &b.why_nothing {
+            let _ = writeln!(out, "  nothing paid: {why}");
+        }
+        return;
+    }
+    if let Some(c) = &b.cap {
+        let verdict = if c.bit {
+            format!("it bit: {} becomes {}", number(b.amount), number(c.value))
+        } else {
+            "not reached".to_string()
+        };
+        let _ = writeln!(out, "  cap `{}` = {}: {verdict}", c.text, number(c.value));
+    }
+    if e.limit.applied {
+        let _ = writeln!(
+            out,
+            "  the payout limit scales {} to {}",
+            number(b.before_limit),
+            number(b.after_limit)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  paid {} ({} rounded to {})",
+        amount(b.paid, places),
+        number(b.after_limit),
+        e.limit.rounding
+    );
+    if let Some(why) = &b.why_nothing {
+        let _ = writeln!(out, "  nothing paid: {why}");
+    }
+}
+
+impl Display for Explanation {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        let _ = write!(out, "member {} of plan \"{}\"", self.member, self.plan);
+        match &self.sponsor {
+            Some(s) => {
+                let _ = writeln!(out, ", sponsored by {s}");
+            }
+            None => out.push_str(", a root\n"),
+        }
+        if let Some(r) = &self.rank {
+            let name = r.rank.as_deref().unwrap_or("no rank");
+            let _ = writeln!(out, "\nrank: {name}");
+            for check in &r.ranks {
+                let verdict = if check.held { "held" } else { "not held" };
+                let _ = writeln!(out, "  {}: {verdict}", check.rank);
+                for c in &check.clauses {
+                    clause_line(&mut out, "    ", c);
+                }
+            }
+        }
+        for b in &self.bonuses {
+            out.push('\n');
+            bonus(&mut out, b, self);
+        }
+        out.push('\n');
+        match self.limit.limit {
+            Some(limit) if self.limit.applied => {
+                let _ = writeln!(
+                    out,
+                    "payout limit {} < total {}: every amount is scaled by {} / {}",
+                    number(limit),
+                    number(self.limit.total_before_limit),
+                    number(limit),
+                    number(self.limit.total_before_limit)
+                );
+            }
+            Some(limit) => {
+                let _ = writeln!(
+                    out,
+                    "payout limit {} not reached (total {})",
+                    number(limit),
+                    number(self.limit.total_before_limit)
+                );
+            }
+            None => {}
+        }
+        let _ = writeln!(
+            out,
+            "total paid: {} {}",
+            amount(self.total_paid, self.places),
+            self.currency
+        );
+        f.write_str(&out)
+    }
+}
+
+impl Display for BonusExplanation {
+    /// The bonus part alone, without the plan's currency and places.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: {}", self.bonus, number(self.paid));
+        for c in &self.qualification {
+            clause_line(&mut out, "  ", c);
+        }
+        let _ = writeln!(out, "  pays `{}` = {}", self.formula, number(self.amount));
+        for p in &self.parts {
+            part(&mut out, p);
+        }
+        if let Some(why) = &self.why_nothing {
+            let _ = writeln!(out, "  nothing paid: {why}");
+        }
+        f.write_str(&out)
+    }
+}
