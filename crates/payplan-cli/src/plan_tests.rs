@@ -73,23 +73,18 @@ pub(crate) fn run(args: &TestArgs, streams: &mut Streams<'_>) -> i32 {
         }
     }
     let mut reports = Vec::new();
-    let mut refused = 0;
+    let mut unread = 0;
     for file in &files {
         match run_file(file, streams) {
-            Ok(report) => {
-                if report.counts().2 > 0 {
-                    refused += 1;
-                }
-                reports.push(report);
-            }
-            Err(()) => refused += 1,
+            Ok(report) => reports.push(report),
+            Err(()) => unread += 1,
         }
     }
-    let text = report_text(&reports, refused);
+    let text = report_text(&reports, unread);
     let status = streams.output(&text);
     if status != EXIT_OK {
         status
-    } else if refused > 0 {
+    } else if unread > 0 || reports.iter().any(|r| r.counts().2 > 0) {
         EXIT_REFUSED
     } else if reports.iter().any(|r| r.counts().1 > 0) {
         EXIT_FAILED
@@ -215,8 +210,9 @@ fn compile_plan(
     }
 }
 
-/// The text of standard output: a line per test, the failures, a summary.
-fn report_text(reports: &[TestReport], refused_files: usize) -> String {
+/// The text of standard output: a line per test, the failures, a summary
+/// (`unread`: the files that could not be read, parsed or compiled).
+fn report_text(reports: &[TestReport], unread: usize) -> String {
     let mut out = String::new();
     for report in reports {
         for test in &report.tests {
@@ -241,18 +237,16 @@ fn report_text(reports: &[TestReport], refused_files: usize) -> String {
                 report.file, test.line, test.name, report.plan
             ));
             for check in test.checks.iter().filter(|c| !c.passed) {
+                let unexpected = match &check.member {
+                    Some(m) if check.expectation == "expect only" => {
+                        format!(": `{m}` is paid `{}`, which no line expects", check.item)
+                    }
+                    _ => String::new(),
+                };
                 out.push_str(&format!(
-                    "  {}:{}:{}: `{}`\n",
+                    "  {}:{}:{}: `{}`{unexpected}\n",
                     report.file, check.line, check.column, check.expectation
                 ));
-                let what = match &check.member {
-                    Some(m) if check.expectation == "expect only" => {
-                        format!("`{m}` `{}`, which no expectation names", check.item)
-                    }
-                    Some(m) => format!("`{m}` `{}`", check.item),
-                    None => format!("the plan's `{}`", check.item),
-                };
-                out.push_str(&format!("    {what}\n"));
                 out.push_str(&format!("    expected  {}\n", check.expected));
                 out.push_str(&format!("    actual    {}\n", check.actual));
                 if let Some(explanation) = &check.explanation {
@@ -272,21 +266,20 @@ fn report_text(reports: &[TestReport], refused_files: usize) -> String {
         errors += e;
     }
     let total = passed + failed_n + errors;
-    let files = reports.len() + refused_files - reports.iter().filter(|r| r.counts().2 > 0).count();
+    let files = reports.len() + unread;
+    if !out.is_empty() {
+        out.push('\n');
+    }
     let mut summary = format!(
-        "\n{} in {}: {passed} passed, {failed_n} failed",
+        "{} in {}: {passed} passed, {failed_n} failed",
         plural(total, "test", "tests"),
         plural(files, "file", "files"),
     );
     if errors > 0 {
         summary.push_str(&format!(", {errors} could not run"));
     }
-    let unread = refused_files - reports.iter().filter(|r| r.counts().2 > 0).count();
     if unread > 0 {
-        summary.push_str(&format!(
-            ", {} could not be read",
-            plural(unread, "file", "files")
-        ));
+        summary.push_str(&format!(", {} refused", plural(unread, "file", "files")));
     }
     out.push_str(&summary);
     out.push('\n');

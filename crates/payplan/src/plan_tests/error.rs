@@ -115,6 +115,8 @@ pub enum PlanTestError {
         span: Span,
         member: String,
         suggestion: Option<String>,
+        /// The network's members, when there are few enough to list.
+        members: Vec<String>,
     },
 
     /// An expectation about a name that is neither a bonus nor an export.
@@ -215,9 +217,14 @@ impl PlanTestError {
                     .into(),
             ),
             E::NetworkRefused { help, .. } | E::Eval { help, .. } => help.clone(),
-            E::UnknownMember { suggestion, .. } => Some(match suggestion {
+            E::UnknownMember {
+                suggestion,
+                members,
+                ..
+            } => Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "expectations name members by their `id`".into(),
+                None if members.is_empty() => "expectations name members by their `id`".into(),
+                None => format!("the network's members are {}", list(members)),
             }),
             E::UnknownItem {
                 known, suggestion, ..
@@ -257,6 +264,8 @@ impl PlanTestError {
             E::UnknownColumn { .. } => "not read by the plan".into(),
             E::UnknownMember { .. } => "no such member".into(),
             E::UnknownItem { .. } | E::UnknownBonus { .. } => "not in the plan".into(),
+            E::WrongValue { expected, .. } => format!("not {expected}"),
+            E::BadAmount { .. } => "not an amount".into(),
             _ => String::new(),
         }
     }

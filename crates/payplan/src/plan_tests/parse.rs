@@ -197,6 +197,10 @@ struct Draft {
     only: bool,
     expect_span: Option<Span>,
     expectations: Vec<Expectation>,
+    /// Rows of the inline table, including those refused.
+    rows_seen: usize,
+    /// Expectation lines, including those refused.
+    expectations_seen: usize,
 }
 
 /// Reads a test file; every mistake is reported, each on its line.
@@ -244,6 +248,8 @@ pub fn parse(source: &str) -> Result<TestFile, Vec<PlanTestError>> {
                         only: false,
                         expect_span: None,
                         expectations: Vec::new(),
+                        rows_seen: 0,
+                        expectations_seen: 0,
                     });
                 }
                 [] => errors.push(PlanTestError::Missing {
@@ -396,6 +402,7 @@ pub fn parse(source: &str) -> Result<TestFile, Vec<PlanTestError>> {
                 mode = Mode::Rows;
             }
             Mode::Rows => {
+                d.rows_seen += 1;
                 if let Some(TestNetwork::Inline { header, rows, .. }) = &mut d.network {
                     if ws.len() != header.len() {
                         errors.push(PlanTestError::CellCount {
@@ -421,10 +428,13 @@ pub fn parse(source: &str) -> Result<TestFile, Vec<PlanTestError>> {
                     }
                 }
             }
-            Mode::Expect => match expectation(&ws, line_span, text) {
-                Ok(e) => d.expectations.push(e),
-                Err(e) => errors.push(e),
-            },
+            Mode::Expect => {
+                d.expectations_seen += 1;
+                match expectation(&ws, line_span, text) {
+                    Ok(e) => d.expectations.push(e),
+                    Err(e) => errors.push(e),
+                }
+            }
         }
     }
     if let Some(d) = draft.take() {
@@ -464,7 +474,7 @@ fn finish(d: Draft, tests: &mut Vec<PlanTest>, errors: &mut Vec<PlanTestError>) 
                     span: *span,
                     what: "header",
                 });
-            } else if rows.is_empty() {
+            } else if rows.is_empty() && d.rows_seen == 0 {
                 errors.push(PlanTestError::EmptyTable {
                     span: *span,
                     what: "members",
@@ -482,7 +492,7 @@ fn finish(d: Draft, tests: &mut Vec<PlanTest>, errors: &mut Vec<PlanTestError>) 
         Some(TestNetwork::File(_)) => {}
     }
     let expect_span = match d.expect_span {
-        Some(span) if !d.expectations.is_empty() => span,
+        Some(span) if d.expectations_seen > 0 => span,
         _ => {
             errors.push(PlanTestError::NoExpectations {
                 span: d.expect_span.unwrap_or(d.span),

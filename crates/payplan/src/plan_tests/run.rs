@@ -173,8 +173,7 @@ pub fn run_test(test: &PlanTest, plan: &Plan, source: &str, base: &Path) -> Test
     }
     for check in checks.iter_mut().filter(|c| !c.passed) {
         if let Some(member) = &check.member {
-            let bonus = plan.bonuses().find(|b| *b == check.item);
-            check.explanation = explain(plan, &network, member, bonus);
+            check.explanation = explain(plan, &network, member, &check.item);
         }
     }
     let status = if !errors.is_empty() {
@@ -187,17 +186,17 @@ pub fn run_test(test: &PlanTest, plan: &Plan, source: &str, base: &Path) -> Test
     result(status, checks, errors)
 }
 
-/// The explanation of a member's actual amounts (of one bonus, when the
-/// check is about one), for a failure report.
-///
-/// The hook for `Plan::explain`: `None` until the library explains amounts.
-fn explain(
-    _plan: &Plan,
-    _network: &Network,
-    _member: &str,
-    _bonus: Option<&str>,
-) -> Option<String> {
-    None
+/// The explanation of a member's actual value, for a failure report: the
+/// part of `payplan explain` about the checked bonus (or the rank), or the
+/// whole explanation for a total, `nothing` or another export.
+fn explain(plan: &Plan, network: &Network, member: &str, item: &str) -> Option<String> {
+    let text = plan.explain(network, member).ok()?.to_string();
+    let head = format!("{item}: ");
+    let part = text
+        .split("\n\n")
+        .find(|block| block.starts_with(&head))
+        .filter(|_| item != "total" && item != "nothing");
+    Some(part.unwrap_or(&text).trim_end().to_owned())
 }
 
 /// The (member, bonus) pairs a test's expectations name; `None` as the
@@ -237,7 +236,9 @@ fn build_network(
                 PlanTestError::NetworkRefused {
                     span: file.span,
                     message,
-                    help: e.help(),
+                    help: e.help().or_else(|| {
+                        Some("the network file's path is relative to the test file".into())
+                    }),
                 }
             })
         }
@@ -396,6 +397,15 @@ impl<'a> Actual<'a> {
                 span: m.span,
                 member: m.text.clone(),
                 suggestion: suggest(&m.text, self.members.keys().copied()),
+                members: if self.outcome.members.len() <= 12 {
+                    self.outcome
+                        .members
+                        .iter()
+                        .map(|r| r.member.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             });
         };
         let member = Some(m.text.clone());
