@@ -305,3 +305,32 @@ fn mangled_test_files_never_panic() {
     }
     assert!(ran > 50, "only {ran} mangled test files parsed");
 }
+
+/// The complete test files of `docs/plan-tests.md` (a code block with a
+/// `test` and its `expect`) pass on the ranked plan.
+#[test]
+fn the_guide_examples_pass() {
+    let guide = std::fs::read_to_string(root().join("docs/plan-tests.md")).unwrap();
+    let plan_text = std::fs::read_to_string(root().join("plans/ranked.plan")).unwrap();
+    let plan = payplan::Plan::compile(&plan_text, "ranked.plan").unwrap();
+    let mut ran = 0;
+    for block in guide.split("```text\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let is_file = block
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with("test \"") || l.starts_with('#'));
+        if !is_file || !block.contains("expect") {
+            continue;
+        }
+        let file = payplan::plan_tests::parse(block).unwrap_or_else(|e| panic!("{e:?}\n{block}"));
+        let report = file.run(&plan, "guide", "ranked.plan", block, &root());
+        assert_eq!(
+            report.counts(),
+            (file.tests.len(), 0, 0),
+            "{report:#?}\n{block}"
+        );
+        ran += 1;
+    }
+    assert!(ran >= 2, "only {ran} examples");
+}

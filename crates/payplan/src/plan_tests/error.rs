@@ -224,6 +224,7 @@ impl PlanTestError {
             } => Some(match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if members.is_empty() => "expectations name members by their `id`".into(),
+                None if members.len() == 1 => format!("the network's one member is {}", list(members)),
                 None => format!("the network's members are {}", list(members)),
             }),
             E::UnknownItem {
