@@ -334,3 +334,26 @@ fn the_guide_examples_pass() {
     }
     assert!(ran >= 2, "only {ran} examples");
 }
+
+#[test]
+fn the_json_report_has_every_expectation() {
+    let out = payplan(&[
+        "test",
+        "tests/plan_tests/failing.fixture",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 1, "{}", both(&out));
+    let reports: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let tests = &reports[0]["tests"];
+    assert_eq!(tests[0]["status"], "passed");
+    assert_eq!(tests[1]["status"], "failed");
+    let check = &tests[1]["checks"][0];
+    assert_eq!(check["expected"], "16.00");
+    assert_eq!(check["actual"], "34.00");
+    assert_eq!(check["passed"], false);
+    assert!(check["explanation"]
+        .as_str()
+        .unwrap()
+        .starts_with("unilevel: 34.00"));
+}

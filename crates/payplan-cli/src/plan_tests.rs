@@ -31,7 +31,7 @@ error, with the line of the test file).
 
 Example:
   payplan test plans/
-  payplan test plans/ranked.tests
+  payplan test plans/ranked.tests --format json
 
 A test file:
   test \"a bronze is paid two levels\"
@@ -51,6 +51,20 @@ pub(crate) struct TestArgs {
     /// current folder)
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// The format of standard output
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TestFormat::Text)]
+    format: TestFormat,
+}
+
+/// What `payplan test` writes to standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    /// A line per test, the failures explained, a summary
+    Text,
+    /// Every test file's report: each test's status, each expectation's
+    /// expected and actual value
+    Json,
 }
 
 pub(crate) fn run(args: &TestArgs, streams: &mut Streams<'_>) -> i32 {
@@ -80,7 +94,13 @@ pub(crate) fn run(args: &TestArgs, streams: &mut Streams<'_>) -> i32 {
             Err(()) => unread += 1,
         }
     }
-    let text = report_text(&reports, unread);
+    let text = match args.format {
+        TestFormat::Text => report_text(&reports, unread),
+        TestFormat::Json => match serde_json::to_string_pretty(&reports) {
+            Ok(json) => json + "\n",
+            Err(e) => return streams.refuse(&format!("cannot write the report: {e}"), None),
+        },
+    };
     let status = streams.output(&text);
     if status != EXIT_OK {
         status
