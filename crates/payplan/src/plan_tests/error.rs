@@ -99,6 +99,8 @@ pub enum PlanTestError {
         span: Span,
         message: String,
         help: Option<String>,
+        /// Another row the refusal is about (the first use of a repeated id).
+        note: Option<(Span, String)>,
     },
 
     /// The plan could not run on the test's network.
@@ -211,7 +213,7 @@ impl PlanTestError {
             E::UnknownColumn { columns, .. } => {
                 Some(format!("the plan reads {}", list(columns)))
             }
-            E::DuplicateColumn { .. } => None,
+            E::DuplicateColumn { .. } => Some("name each column once".into()),
             E::BadAmount { .. } => Some(
                 "write amounts as `12.50`: an optional minus sign, digits and an optional fraction; or `nothing`"
                     .into(),
@@ -284,6 +286,10 @@ impl ToDiagnostic for PlanTestError {
             PlanTestError::SecondNetwork { first, .. } => {
                 d.with_secondary(*first, "the first network")
             }
+            PlanTestError::NetworkRefused {
+                note: Some((span, text)),
+                ..
+            } => d.with_secondary(*span, text.clone()),
             _ => d,
         }
     }

@@ -245,10 +245,7 @@ test "t"
                 (*line, *column),
                 "{source:?}"
             );
-            assert!(
-                first.help().is_some() || matches!(first, PlanTestError::DuplicateColumn { .. }),
-                "{source:?}"
-            );
+            assert!(first.help().is_some(), "{source:?}");
             assert!(!first.to_string().contains("rule"), "{source:?}");
         }
     }

@@ -128,7 +128,7 @@ pub fn run_test(test: &PlanTest, plan: &Plan, source: &str, base: &Path) -> Test
             return result(TestStatus::Error, Vec::new(), vec![error]);
         }
     };
-    let run = Actual::new(plan, &network, &outcome);
+    let run = Actual::new(plan, &outcome);
     let mut checks = Vec::new();
     let mut errors = Vec::new();
     for expectation in &test.expectations {
@@ -239,6 +239,7 @@ fn build_network(
                     help: e.help().or_else(|| {
                         Some("the network file's path is relative to the test file".into())
                     }),
+                    note: None,
                 }
             })
         }
@@ -276,6 +277,7 @@ fn build_network(
                         span: *span,
                         message: "the network table cannot be read".into(),
                         help: None,
+                        note: None,
                     });
                 }
             }
@@ -320,10 +322,30 @@ fn inline_refusal(e: &NetworkError, line_span: &dyn Fn(u64) -> Span) -> PlanTest
         ),
             _ => message,
         };
+    let help = match e {
+        NetworkError::MissingColumn { column, .. } => Some(format!(
+            "add a `{column}` column to the table's header; `-` in a row leaves a cell empty"
+        )),
+        NetworkError::DuplicateId { .. } => Some("every member needs its own id".into()),
+        _ => e.help().or_else(|| {
+            Some("a network table follows the rules of a network file (the language reference, section 3)".into())
+        }),
+    };
+    let note = match e {
+        NetworkError::DuplicateId { first, .. } => {
+            Some((line_span(first.number()), "first used here".to_owned()))
+        }
+        NetworkError::SameSide { other_at, .. } => Some((
+            line_span(other_at.number()),
+            "already on that side".to_owned(),
+        )),
+        _ => None,
+    };
     PlanTestError::NetworkRefused {
         span: line_span(at),
         message,
-        help: e.help(),
+        help,
+        note,
     }
 }
 
@@ -347,7 +369,7 @@ struct Actual<'a> {
 }
 
 impl<'a> Actual<'a> {
-    fn new(plan: &'a Plan, _network: &Network, outcome: &'a Outcome) -> Self {
+    fn new(plan: &'a Plan, outcome: &'a Outcome) -> Self {
         Actual {
             plan,
             outcome,
