@@ -561,10 +561,20 @@ fn expectation(ws: &[Word], span: Span, text: String) -> Result<Expectation, Pla
         [what, value] if what.is("total") => Check::Total {
             amount: amount(value)?,
         },
-        [what, value] => Check::Named {
-            name: what.located(),
-            value: value.located(),
-        },
+        [what, value] => {
+            // A rank's or export's word starts with a letter: anything that
+            // starts like a number must be a whole amount.
+            if value
+                .text
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == '+')
+            {
+                amount(value)?;
+            }
+            Check::Named {
+                name: what.located(),
+                value: value.located(),
+            }
+        }
         [_, _, extra, ..] => return Err(extra_word(extra)),
     };
     Ok(Expectation {
