@@ -115,6 +115,7 @@ fn every_mistake_is_refused_with_its_place() {
             &["syntax-errors.fixture:2:6", "syntax-errors.fixture:20:10"][..],
         ),
         ("no-tests", &["no-tests.fixture:1:1"]),
+        ("broken-plan", &["tests/diagnostics/01-missing-pays.plan:"]),
         (
             "missing-plan",
             &["missing-plan.fixture:1:6", "no-such.plan"],

@@ -225,6 +225,12 @@ fn compile_plan(
             let text =
                 render_diagnostics(&e.file_name, &e.source_text, &e.diagnostics, streams.color);
             streams.note(&text);
+            streams.refuse(
+                &format!(
+                    "`{plan_name}` does not compile, so the tests in `{test_name}` cannot run"
+                ),
+                Some("`payplan check` reports every error of a plan"),
+            );
             Err(())
         }
     }
@@ -272,7 +278,11 @@ fn report_text(reports: &[TestReport], unread: usize) -> String {
                 if let Some(explanation) = &check.explanation {
                     out.push_str("    why:\n");
                     for line in explanation.lines() {
-                        out.push_str(&format!("      {line}\n"));
+                        if line.trim().is_empty() {
+                            out.push('\n');
+                        } else {
+                            out.push_str(&format!("      {line}\n"));
+                        }
                     }
                 }
             }
