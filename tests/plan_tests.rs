@@ -178,12 +178,12 @@ fn folders_are_searched_for_test_files() {
     let out = payplan_in(tmp.path(), &["test"]);
     assert_eq!(out.code, 1, "{}", both(&out));
     assert!(
-        out.stdout.contains("FAILED  ./more/deeper/failing.tests"),
+        out.stdout.contains("FAILED  more/deeper/failing.tests"),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("ok      ./plans/unilevel.tests"),
+        out.stdout.contains("ok      plans/unilevel.tests"),
         "{}",
         out.stdout
     );

@@ -144,6 +144,14 @@ fn find(path: &Path) -> Result<Vec<PathBuf>, String> {
             }
         }
     }
+    // `plans/x.tests`, not `./plans/x.tests`, when searching the current folder.
+    let mut found: Vec<PathBuf> = found
+        .into_iter()
+        .map(|p| match p.strip_prefix(".") {
+            Ok(rest) if path == Path::new(".") => rest.to_path_buf(),
+            _ => p,
+        })
+        .collect();
     found.sort();
     Ok(found)
 }
