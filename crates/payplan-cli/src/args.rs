@@ -16,10 +16,15 @@ member (`id`, `sponsor`, `pv`, `cv` and the columns the plan reads).
 Example:
   payplan check plans/*.plan
   payplan run plans/unilevel.plan --network network.csv > payouts.csv
+  payplan explain plans/ranked.plan --network network.csv --member M0042
+  payplan test plans/
+  payplan diff plans/ranked.plan new/ranked.plan --network network.csv
+  payplan review plans/ranked.plan --network network.csv --html review.html
   payplan gen --members 1000000 --seed 7 --output big.csv
 
-Exit status: 0 on success, 2 on any error (a bad command line, a missing or
-unreadable file, a plan that does not compile, a refused network).";
+Exit status: 0 on success, 1 when a plan test fails (`payplan test`), 2 on
+any error (a bad command line, a missing or unreadable file, a plan that
+does not compile, a refused network).";
 
 const CHECK_ABOUT: &str = "Parse and type-check plans, and report every error and warning";
 

@@ -34,6 +34,8 @@ pub use render::render_diagnostics;
 
 /// The exit status of success.
 pub const EXIT_OK: i32 = 0;
+/// The exit status of `payplan test` when a plan test fails.
+pub const EXIT_TEST_FAILED: i32 = 1;
 /// The exit status of every refusal: a bad command line, a file that cannot
 /// be read, a plan that does not compile, a refused network.
 pub const EXIT_REFUSED: i32 = 2;
@@ -64,8 +66,8 @@ pub fn main() -> i32 {
 }
 
 /// Runs `payplan` with `args` (the first one is the program name), writing to
-/// `stdout` and `stderr`, and returns the exit status: 0 on success, 2 on any
-/// error (see [`EXIT_REFUSED`]).
+/// `stdout` and `stderr`, and returns the exit status: 0 on success, 1 when a
+/// plan test fails, 2 on any error (see [`EXIT_REFUSED`]).
 ///
 /// Standard output is written only when the command succeeds. The writers are
 /// not terminals, so nothing is colored unless `--color always` is given.

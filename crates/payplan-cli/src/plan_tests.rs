@@ -8,9 +8,6 @@ use payplan::{Diagnostic, Plan, Span, ToDiagnostic};
 
 use crate::{read_text, render_diagnostics, Streams, EXIT_OK, EXIT_REFUSED};
 
-/// The exit status when a test fails.
-const EXIT_FAILED: i32 = 1;
-
 const ABOUT: &str = "Run the plan tests written beside plans";
 
 const LONG_ABOUT: &str = "\
@@ -107,7 +104,7 @@ pub(crate) fn run(args: &TestArgs, streams: &mut Streams<'_>) -> i32 {
     } else if unread > 0 || reports.iter().any(|r| r.counts().2 > 0) {
         EXIT_REFUSED
     } else if reports.iter().any(|r| r.counts().1 > 0) {
-        EXIT_FAILED
+        crate::EXIT_TEST_FAILED
     } else {
         EXIT_OK
     }
