@@ -270,3 +270,37 @@ fn explain_help() {
     assert_eq!(code, 0);
     insta::assert_snapshot!("explain_help", stdout);
 }
+
+/// The language reference and the explain guide show real output.
+#[test]
+fn the_guides_show_what_explain_prints() {
+    let (_, matching, _) = payplan(&[
+        "explain",
+        "plans/ranked.plan",
+        "--network",
+        "examples/network.csv",
+        "--member",
+        "ben",
+        "--bonus",
+        "matching",
+    ]);
+    let part: String = matching
+        .lines()
+        .skip_while(|l| !l.starts_with("matching:"))
+        .take_while(|l| !l.starts_with("  cap"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(part.lines().count() > 5, "{matching}");
+    let reference = std::fs::read_to_string(common::cases::root().join("docs/language.md")).unwrap();
+    assert!(reference.contains(&part), "docs/language.md should show:\n{part}");
+    let (_, whole, _) = payplan(&[
+        "explain",
+        "plans/ranked.plan",
+        "--network",
+        "examples/network.csv",
+        "--member",
+        "ben",
+    ]);
+    let guide = std::fs::read_to_string(common::cases::root().join("docs/explain.md")).unwrap();
+    assert!(guide.contains(&whole), "docs/explain.md should show:\n{whole}");
+}
