@@ -26,9 +26,68 @@ pub(crate) enum Store {
     Global(Val),
 }
 
-/// What compiled expressions read: the node columns and the trees.
+/// The values of the current member in a bottom-up sweep, one register per
+/// node: nodes of the sweep read each other here, not from columns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cur {
+    pub dec: Vec<Decimal>,
+    pub boolean: Vec<bool>,
+    pub rank: Vec<u16>,
+}
+
+impl Cur {
+    /// Registers for `nodes` nodes, all zero.
+    pub fn new(nodes: usize) -> Cur {
+        Cur {
+            dec: vec![Decimal::ZERO; nodes],
+            boolean: vec![false; nodes],
+            rank: vec![0; nodes],
+        }
+    }
+
+    #[inline]
+    fn dec(&self, n: NodeId) -> Decimal {
+        self.dec.get(n).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    fn boolean(&self, n: NodeId) -> bool {
+        self.boolean.get(n).copied().unwrap_or(false)
+    }
+
+    #[inline]
+    fn rank(&self, n: NodeId) -> u16 {
+        self.rank.get(n).copied().unwrap_or(0)
+    }
+
+    /// Sets node `n`'s register.
+    #[inline]
+    pub fn set(&mut self, n: NodeId, v: Val) {
+        match v {
+            Val::Dec(d) => {
+                if let Some(x) = self.dec.get_mut(n) {
+                    *x = d;
+                }
+            }
+            Val::Bool(b) => {
+                if let Some(x) = self.boolean.get_mut(n) {
+                    *x = b;
+                }
+            }
+            Val::Rank(r) => {
+                if let Some(x) = self.rank.get_mut(n) {
+                    *x = r;
+                }
+            }
+        }
+    }
+}
+
+/// What compiled expressions read: the node columns, the current member's
+/// registers and the trees.
 pub(crate) struct Env<'a> {
     pub store: &'a [Store],
+    pub cur: &'a Cur,
     pub placement: Option<&'a PlacementTree>,
 }
 
@@ -62,6 +121,16 @@ impl Env<'_> {
             Some(Store::Rank(v)) => v.get(m as usize).copied().unwrap_or(0),
             Some(Store::Global(Val::Rank(r))) => *r,
             _ => 0,
+        }
+    }
+
+    /// Rank node `node` at `m`, from the registers when `local`.
+    #[inline]
+    fn rank_at(&self, node: NodeId, m: MemberIx, local: bool) -> u16 {
+        if local {
+            self.cur.rank(node)
+        } else {
+            self.rank(node, m)
         }
     }
 
@@ -139,9 +208,19 @@ pub(crate) fn kind_of_ty(ty: Ty) -> Kind {
 
 pub(crate) struct Compiler<'p> {
     pub plan: &'p TypedPlan,
+    /// The stage of every node.
+    pub stage_of: &'p [usize],
+    /// The bottom-up sweep the compiled node belongs to, if its reads of
+    /// the sweep's nodes go to the registers ([`Cur`]) rather than columns.
+    pub sweep: Option<usize>,
 }
 
 impl Compiler<'_> {
+    /// Whether node `n` is read from the current member's registers.
+    fn local(&self, n: NodeId) -> bool {
+        self.sweep.is_some() && self.stage_of.get(n).copied() == self.sweep
+    }
+
     fn node_kind(&self, n: NodeId) -> Kind {
         self.plan
             .nodes
@@ -206,6 +285,16 @@ impl Compiler<'_> {
                 let d = val_dec(*v);
                 Box::new(move |_, _, _| Ok(d))
             }
+            TExpr::Slot(n) if self.local(*n) => {
+                let n = *n;
+                match self.node_kind(n) {
+                    Kind::Dec => Box::new(move |e, _, _| Ok(e.cur.dec(n))),
+                    Kind::Bool => {
+                        Box::new(move |e, _, _| Ok(Decimal::from(u8::from(e.cur.boolean(n)))))
+                    }
+                    Kind::Rank => Box::new(move |e, _, _| Ok(Decimal::from(e.cur.rank(n)))),
+                }
+            }
             TExpr::Slot(n) => {
                 let n = *n;
                 match self.node_kind(n) {
@@ -227,10 +316,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, local) = (*rank, self.local(*rank));
                 let entries: Vec<DecFn> = entries.iter().map(|x| self.dec(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
                         Some(f) => f(e, m, o),
                         None => Ok(Decimal::ZERO),
                     },
@@ -308,6 +397,14 @@ impl Compiler<'_> {
                 let b = val_bool(*v);
                 Box::new(move |_, _, _| Ok(b))
             }
+            TExpr::Slot(n) if self.local(*n) => {
+                let n = *n;
+                match self.node_kind(n) {
+                    Kind::Bool => Box::new(move |e, _, _| Ok(e.cur.boolean(n))),
+                    Kind::Dec => Box::new(move |e, _, _| Ok(!e.cur.dec(n).is_zero())),
+                    Kind::Rank => Box::new(|_, _, _| Ok(false)),
+                }
+            }
             TExpr::Slot(n) => {
                 let n = *n;
                 Box::new(move |e, m, _| Ok(e.boolean(n, m)))
@@ -325,10 +422,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, local) = (*rank, self.local(*rank));
                 let entries: Vec<BoolFn> = entries.iter().map(|x| self.boolean(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
                         Some(f) => f(e, m, o),
                         None => Ok(false),
                     },
@@ -394,6 +491,13 @@ impl Compiler<'_> {
                 let r = *r;
                 Box::new(move |_, _, _| Ok(r))
             }
+            TExpr::Slot(n) if self.local(*n) => {
+                let n = *n;
+                match self.node_kind(n) {
+                    Kind::Rank => Box::new(move |e, _, _| Ok(e.cur.rank(n))),
+                    _ => Box::new(|_, _, _| Ok(0)),
+                }
+            }
             TExpr::Slot(n) => {
                 let n = *n;
                 Box::new(move |e, m, _| Ok(e.rank(n, m)))
@@ -403,10 +507,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, local) = (*rank, self.local(*rank));
                 let entries: Vec<RankFn> = entries.iter().map(|x| self.rank(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
                         Some(f) => f(e, m, o),
                         None => Ok(0),
                     },

@@ -6,7 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::compile::{
-    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, DecFn, Env, Kind, Store, R,
+    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
 };
 use crate::error::EvalError;
 
@@ -111,6 +111,11 @@ struct Run<'a> {
     net: &'a Network,
     programs: Vec<Program>,
     store: Vec<Store>,
+    /// The current member's value of every node, in a bottom-up sweep.
+    cur: Cur,
+    /// Nodes read only inside their own sweep: they live in `cur` alone,
+    /// without a column.
+    register_only: Vec<bool>,
     states: Vec<State>,
     /// Each member's depth in the sponsor tree (roots are 0).
     depth: Vec<u32>,
@@ -139,28 +144,50 @@ pub fn evaluate_with(
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
-    let compiler = Compiler { plan };
+    let stage_of = stage_of(plan);
+    let sweeps = sweeps(plan);
     let programs = plan
         .nodes
         .iter()
-        .map(|node| compile_node(&compiler, &node.kind))
+        .enumerate()
+        .map(|(id, node)| {
+            let stage = stage_of.get(id).copied();
+            let compiler = Compiler {
+                plan,
+                stage_of: &stage_of,
+                sweep: stage.filter(|s| sweeps.get(*s).copied().unwrap_or(false)),
+            };
+            compile_node(&compiler, &node.kind)
+        })
+        .collect();
+    let last_use = if options.keep_every_value {
+        vec![None; plan.nodes.len()]
+    } else {
+        last_uses(plan)
+    };
+    let register_only = (0..plan.nodes.len())
+        .map(|id| {
+            let stage = stage_of.get(id).copied();
+            sweeps
+                .get(stage.unwrap_or(usize::MAX))
+                .copied()
+                .unwrap_or(false)
+                && last_use.get(id).copied().flatten() == stage
+        })
         .collect();
     let mut run = Run {
         plan,
         net,
         programs,
         store: vec![Store::Pending; plan.nodes.len()],
+        cur: Cur::new(plan.nodes.len()),
+        register_only,
         states: (0..plan.nodes.len()).map(|_| State::None).collect(),
         depth: Vec::new(),
         max_depth: 0,
     };
     run.load_inputs()?;
     run.depths();
-    let last_use = if options.keep_every_value {
-        vec![None; plan.nodes.len()]
-    } else {
-        last_uses(plan)
-    };
     for (i, stage) in plan.stages.iter().enumerate() {
         let nodes = match stage {
             Stage::Single(node) => {
@@ -190,27 +217,52 @@ pub fn evaluate_with(
     Ok(Evaluation { store: run.store })
 }
 
+/// The stage of every node (0 for a node in none).
+fn stage_of(plan: &TypedPlan) -> Vec<usize> {
+    let mut stage_of = vec![0usize; plan.nodes.len()];
+    for (i, stage) in plan.stages.iter().enumerate() {
+        let nodes = match stage {
+            Stage::Single(n) => std::slice::from_ref(n),
+            Stage::Recursive { nodes, .. } => nodes.as_slice(),
+        };
+        for n in nodes {
+            if let Some(s) = stage_of.get_mut(*n) {
+                *s = i;
+            }
+        }
+    }
+    stage_of
+}
+
+/// Per stage, whether it is a bottom-up sweep whose nodes read each other
+/// only at the current member (directly, or through an aggregate when the
+/// member pushes to its sponsor), so they can read registers, not columns.
+fn sweeps(plan: &TypedPlan) -> Vec<bool> {
+    plan.stages
+        .iter()
+        .map(|stage| match stage {
+            Stage::Recursive {
+                direction: Direction::BottomUp,
+                nodes,
+            } => nodes
+                .iter()
+                .all(|n| match plan.nodes.get(*n).map(|x| &x.kind) {
+                    Some(NodeKind::Aggregate(agg)) => {
+                        !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
+                    }
+                    Some(NodeKind::Total { .. }) | None => false,
+                    Some(_) => plan.nodes.get(*n).is_some_and(|x| !x.global),
+                }),
+            _ => false,
+        })
+        .collect()
+}
+
 /// For each node, the index of the last stage that reads it, or `None` for
 /// nodes whose values outlive evaluation (bonuses, exports, the limit) or
 /// that nothing reads.
 fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
-    let mut stage_of = vec![0usize; plan.nodes.len()];
-    for (i, stage) in plan.stages.iter().enumerate() {
-        match stage {
-            Stage::Single(n) => {
-                if let Some(s) = stage_of.get_mut(*n) {
-                    *s = i;
-                }
-            }
-            Stage::Recursive { nodes, .. } => {
-                for n in nodes {
-                    if let Some(s) = stage_of.get_mut(*n) {
-                        *s = i;
-                    }
-                }
-            }
-        }
-    }
+    let stage_of = stage_of(plan);
     let mut last: Vec<Option<usize>> = vec![None; plan.nodes.len()];
     for (reader, node) in plan.nodes.iter().enumerate() {
         let at = stage_of.get(reader).copied().unwrap_or(0);
@@ -356,6 +408,7 @@ impl<'a> Run<'a> {
     fn env(&self) -> Env<'_> {
         Env {
             store: &self.store,
+            cur: &self.cur,
             placement: self.net.placement(),
         }
     }
@@ -588,6 +641,7 @@ impl<'a> Run<'a> {
             return;
         };
         let store = match kind_of_ty(spec.ty) {
+            _ if self.register_only.get(node).copied().unwrap_or(false) => Store::Pending,
             Kind::Dec => Store::Dec(vec![Decimal::ZERO; n]),
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
@@ -616,6 +670,7 @@ impl<'a> Run<'a> {
     }
 
     fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
+        self.cur.set(node, v);
         let i = m as usize;
         match (self.store.get_mut(node), v) {
             (Some(Store::Dec(col)), Val::Dec(d)) => {
@@ -689,6 +744,7 @@ impl<'a> Run<'a> {
         let dm = self.depth_at(m);
         let env = Env {
             store: &self.store,
+            cur: &self.cur,
             placement: self.net.placement(),
         };
         match &agg.relation {
@@ -751,6 +807,7 @@ impl<'a> Run<'a> {
         let (dm, dp) = (self.depth_at(m), self.depth_at(p));
         let env = Env {
             store: &self.store,
+            cur: &self.cur,
             placement: self.net.placement(),
         };
         match self.programs.get(node) {
@@ -866,6 +923,7 @@ impl<'a> Run<'a> {
         };
         let env = Env {
             store: &self.store,
+            cur: &self.cur,
             placement: self.net.placement(),
         };
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable(p));
