@@ -83,54 +83,73 @@ impl Cur {
     }
 }
 
+/// Where a compiled expression reads a node: a column of an earlier stage,
+/// a column of the running stage, or the current member's register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Src {
+    Earlier,
+    Own,
+    Register,
+}
+
 /// What compiled expressions read: the node columns, the current member's
 /// registers and the trees.
 pub(crate) struct Env<'a> {
+    /// Columns of earlier stages, and network-wide values.
     pub store: &'a [Store],
+    /// Columns of the running stage, holding members from `base` on.
+    pub own: &'a [Store],
+    pub base: MemberIx,
     pub cur: &'a Cur,
     pub placement: Option<&'a PlacementTree>,
 }
 
 impl Env<'_> {
+    /// Node `node`'s store in `src` and the index of member `m` in it.
     #[inline]
-    fn dec(&self, node: NodeId, m: MemberIx) -> Decimal {
-        match self.store.get(node) {
-            Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
+    fn at(&self, node: NodeId, m: MemberIx, src: Src) -> (Option<&Store>, usize) {
+        match src {
+            Src::Own => (self.own.get(node), m.wrapping_sub(self.base) as usize),
+            _ => (self.store.get(node), m as usize),
+        }
+    }
+
+    #[inline]
+    fn dec(&self, node: NodeId, m: MemberIx, src: Src) -> Decimal {
+        if src == Src::Register {
+            return self.cur.dec(node);
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Dec(v)) => v.get(i).copied().unwrap_or_default(),
             Some(Store::Global(v)) => val_dec(*v),
-            Some(Store::Bool(v)) => {
-                Decimal::from(u8::from(v.get(m as usize).copied().unwrap_or(false)))
-            }
-            Some(Store::Rank(v)) => Decimal::from(v.get(m as usize).copied().unwrap_or(0)),
+            Some(Store::Bool(v)) => Decimal::from(u8::from(v.get(i).copied().unwrap_or(false))),
+            Some(Store::Rank(v)) => Decimal::from(v.get(i).copied().unwrap_or(0)),
             _ => Decimal::ZERO,
         }
     }
 
     #[inline]
-    fn boolean(&self, node: NodeId, m: MemberIx) -> bool {
-        match self.store.get(node) {
-            Some(Store::Bool(v)) => v.get(m as usize).copied().unwrap_or(false),
+    fn boolean(&self, node: NodeId, m: MemberIx, src: Src) -> bool {
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Bool(v)) => v.get(i).copied().unwrap_or(false),
             Some(Store::Global(v)) => val_bool(*v),
-            Some(Store::Dec(v)) => !v.get(m as usize).copied().unwrap_or_default().is_zero(),
+            Some(Store::Dec(v)) => !v.get(i).copied().unwrap_or_default().is_zero(),
             _ => false,
         }
     }
 
     #[inline]
-    fn rank(&self, node: NodeId, m: MemberIx) -> u16 {
-        match self.store.get(node) {
-            Some(Store::Rank(v)) => v.get(m as usize).copied().unwrap_or(0),
+    fn rank(&self, node: NodeId, m: MemberIx, src: Src) -> u16 {
+        if src == Src::Register {
+            return self.cur.rank(node);
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Rank(v)) => v.get(i).copied().unwrap_or(0),
             Some(Store::Global(Val::Rank(r))) => *r,
             _ => 0,
-        }
-    }
-
-    /// Rank node `node` at `m`, from the registers when `local`.
-    #[inline]
-    fn rank_at(&self, node: NodeId, m: MemberIx, local: bool) -> u16 {
-        if local {
-            self.cur.rank(node)
-        } else {
-            self.rank(node, m)
         }
     }
 
@@ -210,15 +229,26 @@ pub(crate) struct Compiler<'p> {
     pub plan: &'p TypedPlan,
     /// The stage of every node.
     pub stage_of: &'p [usize],
-    /// The bottom-up sweep the compiled node belongs to, if its reads of
-    /// the sweep's nodes go to the registers ([`Cur`]) rather than columns.
-    pub sweep: Option<usize>,
+    /// The stage of the node being compiled.
+    pub stage: usize,
+    /// Whether that stage is a bottom-up sweep whose nodes read each other
+    /// from the registers ([`Cur`]) rather than columns.
+    pub registers: bool,
 }
 
 impl Compiler<'_> {
+    /// Where the compiled node reads node `n`.
+    fn src(&self, n: NodeId) -> Src {
+        match self.stage_of.get(n) {
+            Some(s) if *s == self.stage && self.registers => Src::Register,
+            Some(s) if *s == self.stage => Src::Own,
+            _ => Src::Earlier,
+        }
+    }
+
     /// Whether node `n` is read from the current member's registers.
     fn local(&self, n: NodeId) -> bool {
-        self.sweep.is_some() && self.stage_of.get(n).copied() == self.sweep
+        self.src(n) == Src::Register
     }
 
     fn node_kind(&self, n: NodeId) -> Kind {
@@ -296,15 +326,19 @@ impl Compiler<'_> {
                 }
             }
             TExpr::Slot(n) => {
-                let n = *n;
+                let (n, src) = (*n, self.src(*n));
                 match self.node_kind(n) {
-                    Kind::Dec if !self.is_global(n) => Box::new(move |e, m, _| {
-                        Ok(match e.store.get(n) {
-                            Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
-                            _ => e.dec(n, m),
+                    Kind::Dec if !self.is_global(n) && src == Src::Earlier => {
+                        Box::new(move |e, m, _| {
+                            Ok(match e.store.get(n) {
+                                Some(Store::Dec(v)) => {
+                                    v.get(m as usize).copied().unwrap_or_default()
+                                }
+                                _ => e.dec(n, m, src),
+                            })
                         })
-                    }),
-                    _ => Box::new(move |e, m, _| Ok(e.dec(n, m))),
+                    }
+                    _ => Box::new(move |e, m, _| Ok(e.dec(n, m, src))),
                 }
             }
             TExpr::Neg(a) => {
@@ -316,10 +350,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, local) = (*rank, self.local(*rank));
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<DecFn> = entries.iter().map(|x| self.dec(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(Decimal::ZERO),
                     },
@@ -406,8 +440,8 @@ impl Compiler<'_> {
                 }
             }
             TExpr::Slot(n) => {
-                let n = *n;
-                Box::new(move |e, m, _| Ok(e.boolean(n, m)))
+                let (n, src) = (*n, self.src(*n));
+                Box::new(move |e, m, _| Ok(e.boolean(n, m, src)))
             }
             TExpr::Not(a) => {
                 let a = self.boolean(a);
@@ -422,10 +456,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, local) = (*rank, self.local(*rank));
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<BoolFn> = entries.iter().map(|x| self.boolean(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(false),
                     },
@@ -499,18 +533,18 @@ impl Compiler<'_> {
                 }
             }
             TExpr::Slot(n) => {
-                let n = *n;
-                Box::new(move |e, m, _| Ok(e.rank(n, m)))
+                let (n, src) = (*n, self.src(*n));
+                Box::new(move |e, m, _| Ok(e.rank(n, m, src)))
             }
             TExpr::If(c, a, b) => {
                 let (c, a, b) = (self.boolean(c), self.rank(a), self.rank(b));
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, local) = (*rank, self.local(*rank));
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<RankFn> = entries.iter().map(|x| self.rank(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank_at(rank, m, local))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(0),
                     },
