@@ -3,7 +3,7 @@
 //! value tags per member.
 
 use payplan_check::{BinOp, NodeId, TExpr, Ty, TypedPlan, Val};
-use payplan_network::{MemberIx, PlacementTree, Side, NONE};
+use payplan_network::{Column, MemberIx, PlacementTree, Side, NONE};
 use rust_decimal::Decimal;
 
 /// Arithmetic that cannot be done exactly.
@@ -90,6 +90,8 @@ pub(crate) enum Src {
     Earlier,
     Own,
     Register,
+    /// The network's input column with this index, read in place.
+    Input(usize),
 }
 
 /// What compiled expressions read: the node columns, the current member's
@@ -100,6 +102,8 @@ pub(crate) struct Env<'a> {
     /// Columns of the running stage, holding members from `base` on.
     pub own: &'a [Store],
     pub base: MemberIx,
+    /// The network's input columns.
+    pub inputs: &'a [Column],
     pub cur: &'a Cur,
     pub placement: Option<&'a PlacementTree>,
 }
@@ -116,8 +120,18 @@ impl Env<'_> {
 
     #[inline]
     fn dec(&self, node: NodeId, m: MemberIx, src: Src) -> Decimal {
-        if src == Src::Register {
-            return self.cur.dec(node);
+        match src {
+            Src::Register => return self.cur.dec(node),
+            Src::Input(c) => {
+                return match self.inputs.get(c) {
+                    Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                    Some(Column::Bool(v)) => {
+                        Decimal::from(u8::from(v.get(m as usize).copied().unwrap_or(false)))
+                    }
+                    None => Decimal::ZERO,
+                }
+            }
+            _ => {}
         }
         let (store, i) = self.at(node, m, src);
         match store {
@@ -131,6 +145,15 @@ impl Env<'_> {
 
     #[inline]
     fn boolean(&self, node: NodeId, m: MemberIx, src: Src) -> bool {
+        if let Src::Input(c) = src {
+            return match self.inputs.get(c) {
+                Some(Column::Decimal(v)) => {
+                    !v.get(m as usize).copied().unwrap_or_default().is_zero()
+                }
+                Some(Column::Bool(v)) => v.get(m as usize).copied().unwrap_or(false),
+                None => false,
+            };
+        }
         let (store, i) = self.at(node, m, src);
         match store {
             Some(Store::Bool(v)) => v.get(i).copied().unwrap_or(false),
@@ -231,6 +254,8 @@ pub(crate) struct Compiler<'p> {
     pub stage_of: &'p [usize],
     /// The stage of the node being compiled.
     pub stage: usize,
+    /// Input nodes read in place from the network: the column's index.
+    pub inputs: &'p [Option<usize>],
     /// Whether that stage is a bottom-up sweep whose nodes read each other
     /// from the registers ([`Cur`]) rather than columns.
     pub registers: bool,
@@ -239,6 +264,9 @@ pub(crate) struct Compiler<'p> {
 impl Compiler<'_> {
     /// Where the compiled node reads node `n`.
     fn src(&self, n: NodeId) -> Src {
+        if let Some(Some(c)) = self.inputs.get(n) {
+            return Src::Input(*c);
+        }
         match self.stage_of.get(n) {
             Some(s) if *s == self.stage && self.registers => Src::Register,
             Some(s) if *s == self.stage => Src::Own,
@@ -328,6 +356,20 @@ impl Compiler<'_> {
             TExpr::Slot(n) => {
                 let (n, src) = (*n, self.src(*n));
                 match self.node_kind(n) {
+                    Kind::Dec if matches!(src, Src::Input(_)) => {
+                        let c = match src {
+                            Src::Input(c) => c,
+                            _ => usize::MAX,
+                        };
+                        Box::new(move |e, m, _| {
+                            Ok(match e.inputs.get(c) {
+                                Some(Column::Decimal(v)) => {
+                                    v.get(m as usize).copied().unwrap_or_default()
+                                }
+                                _ => e.dec(n, m, src),
+                            })
+                        })
+                    }
                     Kind::Dec if !self.is_global(n) && src == Src::Earlier => {
                         Box::new(move |e, m, _| {
                             Ok(match e.store.get(n) {

@@ -161,6 +161,24 @@ pub fn evaluate_with(
     }
     let stage_of = stage_of(plan);
     let sweeps = sweeps(plan);
+    let last_use = if options.keep_every_value {
+        vec![None; plan.nodes.len()]
+    } else {
+        last_uses(plan)
+    };
+    // Inputs not kept past evaluation are read in place from the network.
+    let inputs = (0..plan.nodes.len())
+        .map(|id| match plan.nodes.get(id).map(|x| &x.kind) {
+            Some(NodeKind::Input { column }) if last_use.get(id).copied().flatten().is_some() => {
+                let name = plan.schema.columns.get(*column).map(|c| c.name.as_str());
+                net.schema()
+                    .columns
+                    .iter()
+                    .position(|c| Some(c.name.as_str()) == name)
+            }
+            _ => None,
+        })
+        .collect::<Vec<Option<usize>>>();
     let programs = plan
         .nodes
         .iter()
@@ -171,16 +189,12 @@ pub fn evaluate_with(
                 plan,
                 stage_of: &stage_of,
                 stage,
+                inputs: &inputs,
                 registers: sweeps.get(stage).copied().unwrap_or(false),
             };
             compile_node(&compiler, &node.kind)
         })
         .collect::<Vec<Program>>();
-    let last_use = if options.keep_every_value {
-        vec![None; plan.nodes.len()]
-    } else {
-        last_uses(plan)
-    };
     let register_only = (0..plan.nodes.len())
         .map(|id| {
             let stage = stage_of.get(id).copied();
@@ -192,7 +206,7 @@ pub fn evaluate_with(
         })
         .collect::<Vec<bool>>();
     let mut store = vec![Store::Pending; plan.nodes.len()];
-    load_inputs(plan, net, &mut store)?;
+    load_inputs(plan, net, &mut store, &inputs)?;
     let depth = depths(net);
     for (i, stage) in plan.stages.iter().enumerate() {
         let ctx = Ctx {
@@ -342,8 +356,14 @@ fn depths(net: &Network) -> Vec<u32> {
     depth
 }
 
-/// Copies the network's input columns into the store.
-fn load_inputs(plan: &TypedPlan, net: &Network, store: &mut [Store]) -> Result<(), EvalError> {
+/// Copies the network's input columns into the store, but for those read
+/// in place (`inputs`).
+fn load_inputs(
+    plan: &TypedPlan,
+    net: &Network,
+    store: &mut [Store],
+    inputs: &[Option<usize>],
+) -> Result<(), EvalError> {
     for (id, node) in plan.nodes.iter().enumerate() {
         let NodeKind::Input { column } = node.kind else {
             continue;
@@ -357,6 +377,9 @@ fn load_inputs(plan: &TypedPlan, net: &Network, store: &mut [Store]) -> Result<(
         let col = net
             .column_by_name(&name)
             .ok_or(EvalError::MissingColumn { column: name })?;
+        if inputs.get(id).copied().flatten().is_some() {
+            continue;
+        }
         let values = match col {
             Column::Decimal(v) => Store::Dec(v.clone()),
             Column::Bool(v) => Store::Bool(v.clone()),
@@ -576,6 +599,7 @@ impl<'c, 'a> Lane<'c, 'a> {
             store: self.ctx.store,
             own: &self.own,
             base: self.base,
+            inputs: self.ctx.net.columns(),
             cur: &self.cur,
             placement: self.ctx.net.placement(),
         }
@@ -961,6 +985,7 @@ impl<'c, 'a> Lane<'c, 'a> {
             store: self.ctx.store,
             own: &self.own,
             base: self.base,
+            inputs: self.ctx.net.columns(),
             cur: &self.cur,
             placement: self.ctx.net.placement(),
         };
@@ -1022,6 +1047,7 @@ impl<'c, 'a> Lane<'c, 'a> {
             store: self.ctx.store,
             own: &self.own,
             base: self.base,
+            inputs: self.ctx.net.columns(),
             cur: &self.cur,
             placement: self.ctx.net.placement(),
         };
@@ -1140,6 +1166,7 @@ impl<'c, 'a> Lane<'c, 'a> {
             store: self.ctx.store,
             own: &self.own,
             base: self.base,
+            inputs: self.ctx.net.columns(),
             cur: &self.cur,
             placement: self.ctx.net.placement(),
         };

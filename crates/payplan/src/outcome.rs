@@ -86,11 +86,11 @@ pub struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Non-zero final amounts as (member, bonus index, amount), in network
-    /// file order, then bonus declaration order.
-    fn payout_rows(&self) -> impl Iterator<Item = (MemberIx, usize, Decimal)> + '_ {
+    /// Non-zero final amounts as (member's id, bonus index, amount), in
+    /// network file order, then bonus declaration order.
+    fn payout_rows(&self) -> impl Iterator<Item = (&str, usize, Decimal)> + '_ {
         let bonuses = self.plan.bonuses.len();
-        self.net.file_order().iter().flat_map(move |&m| {
+        self.members().flat_map(move |(id, m)| {
             (0..bonuses).filter_map(move |b| {
                 let amount = self
                     .settlement
@@ -99,9 +99,18 @@ impl Run<'_> {
                     .and_then(|c| c.get(m as usize))
                     .copied()
                     .unwrap_or_default();
-                (!amount.is_zero()).then_some((m, b, amount))
+                (!amount.is_zero()).then_some((id, b, amount))
             })
         })
+    }
+
+    /// Every member's id and index, in network file order.
+    fn members(&self) -> impl Iterator<Item = (&str, MemberIx)> + '_ {
+        let net = self.net;
+        net.file_order()
+            .iter()
+            .enumerate()
+            .map(move |(row, &m)| (net.row_id(row), m))
     }
 
     /// Member `m`'s exported values, in export order.
@@ -132,15 +141,15 @@ impl Run<'_> {
     /// Writes the payout table of `payplan run` (`member,bonus,amount`).
     pub fn write_payouts_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let places = self.plan.rounding.places;
-        let rows = self.payout_rows().map(|(m, b, amount)| {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        w.write_record(["member", "bonus", "amount"])?;
+        for (id, b, amount) in self.payout_rows() {
             let bonus = self.plan.bonuses.get(b).map_or("", |x| x.name.as_str());
-            [
-                self.net.id(m).to_string(),
-                bonus.to_string(),
-                amount_text(amount, places),
-            ]
-        });
-        write_table(out, &["member", "bonus", "amount"], rows)
+            w.write_record([id, bonus, &amount_text(amount, places)])?;
+        }
+        w.flush()
     }
 
     /// Writes the members table of `payplan run --members`: `member` and the exports.
@@ -150,8 +159,8 @@ impl Run<'_> {
         let header: Vec<&str> = std::iter::once("member")
             .chain(self.plan.exports.iter().map(|e| e.name.as_str()))
             .collect();
-        let rows = self.net.file_order().iter().map(|&m| {
-            std::iter::once(self.net.id(m).to_string())
+        let rows = self.members().map(|(id, m)| {
+            std::iter::once(id.to_string())
                 .chain(self.exports(m, &ranks).iter().map(|v| cell_text(v, places)))
                 .collect::<Vec<String>>()
         });
@@ -169,17 +178,16 @@ impl Run<'_> {
         let ranks = self.rank_names();
         let payouts = self
             .payout_rows()
-            .map(|(m, b, amount)| Payout {
-                member: net.id(m).to_string(),
+            .map(|(id, b, amount)| Payout {
+                member: id.to_string(),
                 bonus: bonus_names.get(b).cloned().unwrap_or_else(|| Arc::from("")),
                 amount,
             })
             .collect();
-        let members = net
-            .file_order()
-            .iter()
-            .map(|&m| MemberValues {
-                member: net.id(m).to_string(),
+        let members = self
+            .members()
+            .map(|(id, m)| MemberValues {
+                member: id.to_string(),
                 values: self.exports(m, &ranks),
             })
             .collect();
