@@ -89,18 +89,27 @@ impl Run<'_> {
     /// Non-zero final amounts as (member's id, bonus index, amount), in
     /// network file order, then bonus declaration order.
     fn payout_rows(&self) -> impl Iterator<Item = (&str, usize, Decimal)> + '_ {
-        let bonuses = self.plan.bonuses.len();
-        self.members().flat_map(move |(id, m)| {
-            (0..bonuses).filter_map(move |b| {
-                let amount = self
-                    .settlement
-                    .paid
-                    .get(b)
-                    .and_then(|c| c.get(m as usize))
-                    .copied()
-                    .unwrap_or_default();
-                (!amount.is_zero()).then_some((id, b, amount))
-            })
+        // The amounts are scanned in member order and only the non-zero ones
+        // sorted into file order: no random access per member.
+        let paid = &self.settlement.paid;
+        let mut found: Vec<(u32, u32, MemberIx)> = Vec::new();
+        for (b, column) in paid.iter().enumerate() {
+            let b = u32::try_from(b).unwrap_or(u32::MAX);
+            for (m, amount) in (0..).zip(column) {
+                if !amount.is_zero() {
+                    let row = u32::try_from(self.net.file_row(m)).unwrap_or(u32::MAX);
+                    found.push((row, b, m));
+                }
+            }
+        }
+        found.sort_unstable();
+        found.into_iter().map(move |(row, b, m)| {
+            let amount = paid
+                .get(b as usize)
+                .and_then(|c| c.get(m as usize))
+                .copied()
+                .unwrap_or_default();
+            (self.net.row_id(row as usize), b as usize, amount)
         })
     }
 
