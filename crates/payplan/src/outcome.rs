@@ -113,30 +113,44 @@ impl Run<'_> {
         })
     }
 
-    /// Every member's id and index, in network file order.
-    fn members(&self) -> impl Iterator<Item = (&str, MemberIx)> + '_ {
-        let net = self.net;
-        net.file_order()
-            .iter()
-            .enumerate()
-            .map(move |(row, &m)| (net.row_id(row), m))
+    /// Every member's id and exported values, in network file order. The
+    /// values are gathered a block of members at a time in a tight loop, so
+    /// that the cache misses of reading them out of member order overlap.
+    fn member_rows(&self) -> impl Iterator<Item = (&str, Vec<ExportValue>)> + '_ {
+        const BLOCK: usize = 4096;
+        let ranks = self.rank_names();
+        let exports = &self.plan.exports;
+        (0..)
+            .step_by(BLOCK)
+            .zip(self.net.file_order().chunks(BLOCK))
+            .flat_map(move |(start, block)| {
+                let gathered: Vec<Vec<Option<Val>>> = exports
+                    .iter()
+                    .map(|e| block.iter().map(|&m| self.eval.value(e.node, m)).collect())
+                    .collect();
+                let ranks = ranks.clone();
+                (0..block.len()).map(move |i| {
+                    let values = exports
+                        .iter()
+                        .zip(&gathered)
+                        .map(|(e, g)| self.export_value(e.ty, g.get(i).copied().flatten(), &ranks))
+                        .collect();
+                    (self.net.row_id(start + i), values)
+                })
+            })
     }
 
-    /// Member `m`'s exported values, in export order.
-    fn exports(&self, m: MemberIx, rank_names: &[Arc<str>]) -> Vec<ExportValue> {
-        self.plan
-            .exports
-            .iter()
-            .map(|e| match (e.ty, self.eval.value(e.node, m)) {
-                (_, Some(Val::Rank(r))) => {
-                    ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
-                }
-                (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
-                (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
-                (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
-                (_, None) => ExportValue::Number(Decimal::ZERO),
-            })
-            .collect()
+    /// An exported value as hosts see it.
+    fn export_value(&self, ty: Ty, v: Option<Val>, rank_names: &[Arc<str>]) -> ExportValue {
+        match (ty, v) {
+            (_, Some(Val::Rank(r))) => {
+                ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
+            }
+            (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
+            (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
+            (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
+            (_, None) => ExportValue::Number(Decimal::ZERO),
+        }
     }
 
     fn rank_names(&self) -> Vec<Arc<str>> {
@@ -164,13 +178,12 @@ impl Run<'_> {
     /// Writes the members table of `payplan run --members`: `member` and the exports.
     pub fn write_members_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let places = self.plan.rounding.places;
-        let ranks = self.rank_names();
         let header: Vec<&str> = std::iter::once("member")
             .chain(self.plan.exports.iter().map(|e| e.name.as_str()))
             .collect();
-        let rows = self.members().map(|(id, m)| {
+        let rows = self.member_rows().map(|(id, values)| {
             std::iter::once(id.to_string())
-                .chain(self.exports(m, &ranks).iter().map(|v| cell_text(v, places)))
+                .chain(values.iter().map(|v| cell_text(v, places)))
                 .collect::<Vec<String>>()
         });
         write_table(out, &header, rows)
@@ -184,7 +197,6 @@ impl Run<'_> {
             .iter()
             .map(|b| Arc::from(b.name.as_str()))
             .collect();
-        let ranks = self.rank_names();
         let payouts = self
             .payout_rows()
             .map(|(id, b, amount)| Payout {
@@ -193,13 +205,11 @@ impl Run<'_> {
                 amount,
             })
             .collect();
-        let members = self
-            .members()
-            .map(|(id, m)| MemberValues {
-                member: id.to_string(),
-                values: self.exports(m, &ranks),
-            })
-            .collect();
+        let mut members = Vec::with_capacity(net.len());
+        members.extend(self.member_rows().map(|(id, values)| MemberValues {
+            member: id.to_string(),
+            values,
+        }));
         let per_bonus: Vec<(String, Decimal)> = plan
             .bonuses
             .iter()
