@@ -120,12 +120,21 @@ struct Ctx<'a> {
     register_only: &'a [bool],
 }
 
+/// A lane's window on a column of the running stage.
+enum Out<'o> {
+    Dec(&'o mut [Decimal]),
+    Bool(&'o mut [bool]),
+    Rank(&'o mut [u16]),
+}
+
 /// One thread's share of a pass: the members `base..base + len`, their
 /// columns of the running stage, and the state carried between them.
-struct Lane<'c, 'a> {
+struct Lane<'c, 'a, 'o> {
     ctx: &'c Ctx<'a>,
     /// Columns of the running stage's nodes, indexed by `member - base`.
     own: Vec<Store>,
+    /// Windows on another lane's columns, per node, written instead of `own`.
+    out: Vec<Option<Out<'o>>>,
     base: MemberIx,
     len: usize,
     /// The current member's value of every node, in a bottom-up sweep.
@@ -269,33 +278,45 @@ fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Store>, EvalErr
     } else {
         Vec::new()
     };
-    let lanes: Vec<Result<Lane<'_, '_>, EvalError>> = chunks
-        .par_iter()
-        .map(|&(a, b)| {
-            let depths = ctx.depth.get(a as usize..b as usize).unwrap_or_default();
-            let top = depths.first().copied().unwrap_or(0).saturating_sub(1);
-            let deepest = depths.iter().copied().max().unwrap_or(0);
-            let slots = (deepest - top.min(deepest)) as usize + 1;
-            let mut lane = Lane::new(ctx, a, (b - a) as usize, top, slots);
-            lane.sweep(nodes, a, b)?;
-            lane.keep_top_slot();
-            Ok(lane)
-        })
-        .collect();
     let mut main = Lane::new(ctx, 0, n, 0, max_slots(ctx.depth));
     for &node in nodes {
         main.start(node);
     }
     let pushing: Vec<NodeId> = nodes.iter().copied().filter(|&x| main.pushes(x)).collect();
+    // Each range's lane writes its members' values straight into its
+    // window of the columns; what it keeps is what it hands its sponsor.
+    let tops: Vec<Result<Vec<State>, EvalError>> = match windows(&mut main.own, &chunks) {
+        Some(windows) => chunks
+            .par_iter()
+            .zip(windows.into_par_iter())
+            .map(|(&(a, b), out)| {
+                let depths = ctx.depth.get(a as usize..b as usize).unwrap_or_default();
+                let top = depths.first().copied().unwrap_or(0).saturating_sub(1);
+                let deepest = depths.iter().copied().max().unwrap_or(0);
+                let slots = (deepest - top.min(deepest)) as usize + 1;
+                let mut lane = Lane::new(ctx, a, (b - a) as usize, top, slots);
+                lane.out = out;
+                lane.sweep(nodes, a, b)?;
+                lane.keep_top_slot();
+                Ok(lane.states)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let chunks = if tops.len() == chunks.len() {
+        chunks
+    } else {
+        Vec::new()
+    };
     let mut m = MemberIx::try_from(n).unwrap_or(NONE);
     let mut next = chunks.len();
-    let mut lanes = lanes;
+    let mut tops = tops;
     while m > 0 {
         if let Some(&(a, b)) = next.checked_sub(1).and_then(|i| chunks.get(i)) {
             if b == m {
                 next -= 1;
-                if let Some(lane) = lanes.pop() {
-                    main.absorb(lane?, nodes, &pushing)?;
+                if let Some(top) = tops.pop() {
+                    main.absorb(a, &top?, &pushing)?;
                 }
                 m = a;
                 continue;
@@ -305,6 +326,47 @@ fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Store>, EvalErr
         main.member(nodes, &pushing, m)?;
     }
     Ok(main.own)
+}
+
+/// Every range's windows on the columns in `own`, indexed by node; `None`
+/// if a range does not fit the columns.
+fn windows<'o>(
+    own: &'o mut [Store],
+    chunks: &[(MemberIx, MemberIx)],
+) -> Option<Vec<Vec<Option<Out<'o>>>>> {
+    let mut out: Vec<Vec<Option<Out<'o>>>> = chunks
+        .iter()
+        .map(|_| (0..own.len()).map(|_| None).collect())
+        .collect();
+    for (node, column) in own.iter_mut().enumerate() {
+        let parts: Vec<Out<'o>> = match column {
+            Store::Dec(v) => split(v, chunks)?.into_iter().map(Out::Dec).collect(),
+            Store::Bool(v) => split(v, chunks)?.into_iter().map(Out::Bool).collect(),
+            Store::Rank(v) => split(v, chunks)?.into_iter().map(Out::Rank).collect(),
+            Store::Pending | Store::Global(_) => continue,
+        };
+        for (lane, part) in out.iter_mut().zip(parts) {
+            if let Some(slot) = lane.get_mut(node) {
+                *slot = Some(part);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The parts of `column` for the disjoint, ordered member ranges `chunks`.
+fn split<'o, T>(column: &'o mut [T], chunks: &[(MemberIx, MemberIx)]) -> Option<Vec<&'o mut [T]>> {
+    let mut parts = Vec::with_capacity(chunks.len());
+    let mut rest = column;
+    let mut at = 0usize;
+    for &(a, b) in chunks {
+        let (_, tail) = rest.split_at_mut_checked((a as usize).checked_sub(at)?)?;
+        let (part, tail) = tail.split_at_mut_checked(b.checked_sub(a)? as usize)?;
+        parts.push(part);
+        rest = tail;
+        at = b as usize;
+    }
+    Some(parts)
 }
 
 /// Disjoint ranges of at most about `size` members, in order, each made of
@@ -574,13 +636,14 @@ fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
     }
 }
 
-impl<'c, 'a> Lane<'c, 'a> {
+impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     /// A lane over members `base..base + len` with `slots` state slots from depth `top`.
     fn new(ctx: &'c Ctx<'a>, base: MemberIx, len: usize, top: u32, slots: usize) -> Self {
         let nodes = ctx.plan.nodes.len();
         Lane {
             ctx,
             own: vec![Store::Pending; nodes],
+            out: Vec::new(),
             base,
             len,
             cur: Cur::new(nodes),
@@ -713,36 +776,16 @@ impl<'c, 'a> Lane<'c, 'a> {
         self.slots = 1;
     }
 
-    /// Takes in a finished lane: its columns, and what its subtrees hand
-    /// their common sponsor, merged into the sponsor's state.
+    /// Takes in what the subtrees of a finished lane starting at `base`
+    /// hand their common sponsor (the lane's `top` slot states), merged into
+    /// the sponsor's state.
     fn absorb(
         &mut self,
-        lane: Lane<'_, '_>,
-        nodes: &[NodeId],
+        base: MemberIx,
+        top: &[State],
         pushing: &[NodeId],
     ) -> Result<(), EvalError> {
-        let at = lane.base.wrapping_sub(self.base) as usize;
-        for &node in nodes {
-            match (self.own.get_mut(node), lane.own.get(node)) {
-                (Some(Store::Dec(to)), Some(Store::Dec(from))) => {
-                    if let Some(to) = to.get_mut(at..at + from.len()) {
-                        to.copy_from_slice(from);
-                    }
-                }
-                (Some(Store::Bool(to)), Some(Store::Bool(from))) => {
-                    if let Some(to) = to.get_mut(at..at + from.len()) {
-                        to.copy_from_slice(from);
-                    }
-                }
-                (Some(Store::Rank(to)), Some(Store::Rank(from))) => {
-                    if let Some(to) = to.get_mut(at..at + from.len()) {
-                        to.copy_from_slice(from);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let p = self.ctx.net.sponsor(lane.base);
+        let p = self.ctx.net.sponsor(base);
         if p == NONE {
             return Ok(());
         }
@@ -753,7 +796,7 @@ impl<'c, 'a> Lane<'c, 'a> {
                 Some(Program::Aggregate(agg)) => agg.op,
                 _ => AggOp::Sum,
             };
-            let merged = match (self.states.get_mut(node), lane.states.get(node)) {
+            let merged = match (self.states.get_mut(node), top.get(node)) {
                 (Some(to), Some(from)) => merge_slot(op, to, from, dp, slots),
                 _ => Ok(()),
             };
@@ -879,8 +922,11 @@ impl<'c, 'a> Lane<'c, 'a> {
         let Some(spec) = self.ctx.plan.nodes.get(node) else {
             return;
         };
+        let windowed = matches!(self.out.get(node), Some(Some(_)));
         let store = match kind_of_ty(spec.ty) {
-            _ if self.ctx.register_only.get(node).copied().unwrap_or(false) => Store::Pending,
+            _ if windowed || self.ctx.register_only.get(node).copied().unwrap_or(false) => {
+                Store::Pending
+            }
             Kind::Dec => Store::Dec(vec![Decimal::ZERO; n]),
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
@@ -911,6 +957,27 @@ impl<'c, 'a> Lane<'c, 'a> {
     fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
         self.cur.set(node, v);
         let i = m.wrapping_sub(self.base) as usize;
+        if let Some(Some(out)) = self.out.get_mut(node) {
+            match (out, v) {
+                (Out::Dec(col), Val::Dec(d)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = d;
+                    }
+                }
+                (Out::Bool(col), Val::Bool(b)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = b;
+                    }
+                }
+                (Out::Rank(col), Val::Rank(r)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = r;
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
         match (self.own.get_mut(node), v) {
             (Some(Store::Dec(col)), Val::Dec(d)) => {
                 if let Some(x) = col.get_mut(i) {
