@@ -8,8 +8,9 @@
 //! The network is generated with `payplan-gen` into memory (or, with
 //! `--temp-file`, into a file in the temporary folder that is loaded from
 //! its path and then deleted, which keeps the CSV text out of memory for the
-//! 100M run). Stages: CSV parse and load, evaluation (`Plan::run`), writing
-//! the payout CSV to a sink. Peak memory is `VmHWM` of /proc/self/status,
+//! 100M run). Stages: CSV parse and load, evaluation (`Plan::evaluate`:
+//! passes and settlement), writing the payout CSV to a sink from the run (as
+//! `payplan run` does), then the owned `Outcome` that `Plan::run` returns. Peak memory is `VmHWM` of /proc/self/status,
 //! reset between stages through /proc/self/clear_refs, so each stage's peak
 //! counts what is alive during it (the network included).
 
@@ -253,22 +254,20 @@ fn main() -> ExitCode {
         (payouts.len(), hand_time)
     });
 
-    // Evaluate and write.
+    // Evaluate and write, as `payplan run` does: passes and settlement,
+    // then the payout table streamed from the run.
     reset_peak();
-    let (outcome, eval_time) = timed(|| plan.run(&network));
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+    let (run, eval_time) = timed(|| plan.evaluate(&network));
+    let run = match run {
+        Ok(run) => run,
         Err(e) => {
             eprintln!("the run failed: {e}");
             return ExitCode::from(2);
         }
     };
     let eval_peak = proc_status("VmHWM").saturating_sub(base);
-    stage("evaluate (Plan::run)", eval_time, n, Some(eval_peak));
-    let ((), write_time) = timed(|| {
-        let text = outcome.payouts_csv();
-        io::sink().write_all(text.as_bytes()).unwrap();
-    });
+    stage("evaluate (Plan::evaluate)", eval_time, n, Some(eval_peak));
+    let ((), write_time) = timed(|| run.write_payouts_csv(&mut io::sink()).unwrap());
     let engine_peak = proc_status("VmHWM").saturating_sub(base);
     stage("write payout CSV (sink)", write_time, n, Some(engine_peak));
     let total = load_time + eval_time + write_time;
@@ -278,6 +277,22 @@ fn main() -> ExitCode {
         n,
         Some(load_peak.max(engine_peak)),
     );
+    // The owned outcome, as hosts of the library get it from `Plan::run`.
+    reset_peak();
+    let (outcome, outcome_time) = timed(|| run.outcome());
+    let outcome_peak = proc_status("VmHWM").saturating_sub(base);
+    stage(
+        "owned Outcome (Run::outcome)",
+        outcome_time,
+        n,
+        Some(outcome_peak),
+    );
+    stage(
+        "Plan::run (evaluate + Outcome)",
+        eval_time + outcome_time,
+        n,
+        None,
+    );
     let rows = outcome.payouts.len();
     println!(
         "  payout rows {rows}, paid {} {}, limit applied: {}",
@@ -285,8 +300,9 @@ fn main() -> ExitCode {
     );
     if let Some((hand_rows, hand_time)) = hand_run {
         println!(
-            "engine/hand-written evaluate ratio {:.2} (hand-written payout rows {hand_rows}, engine {rows})",
-            eval_time.as_secs_f64() / hand_time.as_secs_f64()
+            "engine/hand-written evaluate ratio {:.2}, with the Outcome {:.2} (hand-written payout rows {hand_rows}, engine {rows})",
+            eval_time.as_secs_f64() / hand_time.as_secs_f64(),
+            (eval_time + outcome_time).as_secs_f64() / hand_time.as_secs_f64()
         );
     }
     ExitCode::SUCCESS

@@ -3,7 +3,7 @@
 //! value tags per member.
 
 use payplan_check::{BinOp, NodeId, TExpr, Ty, TypedPlan, Val};
-use payplan_network::{MemberIx, PlacementTree, Side, NONE};
+use payplan_network::{Column, MemberIx, PlacementTree, Side, NONE};
 use rust_decimal::Decimal;
 
 /// Arithmetic that cannot be done exactly.
@@ -26,40 +26,151 @@ pub(crate) enum Store {
     Global(Val),
 }
 
-/// What compiled expressions read: the node columns and the trees.
+/// The values of the current member in a bottom-up sweep, one register per
+/// node: nodes of the sweep read each other here, not from columns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cur {
+    pub dec: Vec<Decimal>,
+    pub boolean: Vec<bool>,
+    pub rank: Vec<u16>,
+}
+
+impl Cur {
+    /// Registers for `nodes` nodes, all zero.
+    pub fn new(nodes: usize) -> Cur {
+        Cur {
+            dec: vec![Decimal::ZERO; nodes],
+            boolean: vec![false; nodes],
+            rank: vec![0; nodes],
+        }
+    }
+
+    #[inline]
+    fn dec(&self, n: NodeId) -> Decimal {
+        self.dec.get(n).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    fn boolean(&self, n: NodeId) -> bool {
+        self.boolean.get(n).copied().unwrap_or(false)
+    }
+
+    #[inline]
+    fn rank(&self, n: NodeId) -> u16 {
+        self.rank.get(n).copied().unwrap_or(0)
+    }
+
+    /// Sets node `n`'s register.
+    #[inline]
+    pub fn set(&mut self, n: NodeId, v: Val) {
+        match v {
+            Val::Dec(d) => {
+                if let Some(x) = self.dec.get_mut(n) {
+                    *x = d;
+                }
+            }
+            Val::Bool(b) => {
+                if let Some(x) = self.boolean.get_mut(n) {
+                    *x = b;
+                }
+            }
+            Val::Rank(r) => {
+                if let Some(x) = self.rank.get_mut(n) {
+                    *x = r;
+                }
+            }
+        }
+    }
+}
+
+/// Where a compiled expression reads a node: a column of an earlier stage,
+/// a column of the running stage, or the current member's register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Src {
+    Earlier,
+    Own,
+    Register,
+    /// The network's input column with this index, read in place.
+    Input(usize),
+}
+
+/// What compiled expressions read: the node columns, the current member's
+/// registers and the trees.
 pub(crate) struct Env<'a> {
+    /// Columns of earlier stages, and network-wide values.
     pub store: &'a [Store],
+    /// Columns of the running stage, holding members from `base` on.
+    pub own: &'a [Store],
+    pub base: MemberIx,
+    /// The network's input columns.
+    pub inputs: &'a [Column],
+    pub cur: &'a Cur,
     pub placement: Option<&'a PlacementTree>,
 }
 
 impl Env<'_> {
+    /// Node `node`'s store in `src` and the index of member `m` in it.
     #[inline]
-    fn dec(&self, node: NodeId, m: MemberIx) -> Decimal {
-        match self.store.get(node) {
-            Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
-            Some(Store::Global(v)) => val_dec(*v),
-            Some(Store::Bool(v)) => {
-                Decimal::from(u8::from(v.get(m as usize).copied().unwrap_or(false)))
+    fn at(&self, node: NodeId, m: MemberIx, src: Src) -> (Option<&Store>, usize) {
+        match src {
+            Src::Own => (self.own.get(node), m.wrapping_sub(self.base) as usize),
+            _ => (self.store.get(node), m as usize),
+        }
+    }
+
+    #[inline]
+    fn dec(&self, node: NodeId, m: MemberIx, src: Src) -> Decimal {
+        match src {
+            Src::Register => return self.cur.dec(node),
+            Src::Input(c) => {
+                return match self.inputs.get(c) {
+                    Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                    Some(Column::Bool(v)) => {
+                        Decimal::from(u8::from(v.get(m as usize).copied().unwrap_or(false)))
+                    }
+                    None => Decimal::ZERO,
+                }
             }
-            Some(Store::Rank(v)) => Decimal::from(v.get(m as usize).copied().unwrap_or(0)),
+            _ => {}
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Dec(v)) => v.get(i).copied().unwrap_or_default(),
+            Some(Store::Global(v)) => val_dec(*v),
+            Some(Store::Bool(v)) => Decimal::from(u8::from(v.get(i).copied().unwrap_or(false))),
+            Some(Store::Rank(v)) => Decimal::from(v.get(i).copied().unwrap_or(0)),
             _ => Decimal::ZERO,
         }
     }
 
     #[inline]
-    fn boolean(&self, node: NodeId, m: MemberIx) -> bool {
-        match self.store.get(node) {
-            Some(Store::Bool(v)) => v.get(m as usize).copied().unwrap_or(false),
+    fn boolean(&self, node: NodeId, m: MemberIx, src: Src) -> bool {
+        if let Src::Input(c) = src {
+            return match self.inputs.get(c) {
+                Some(Column::Decimal(v)) => {
+                    !v.get(m as usize).copied().unwrap_or_default().is_zero()
+                }
+                Some(Column::Bool(v)) => v.get(m as usize).copied().unwrap_or(false),
+                None => false,
+            };
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Bool(v)) => v.get(i).copied().unwrap_or(false),
             Some(Store::Global(v)) => val_bool(*v),
-            Some(Store::Dec(v)) => !v.get(m as usize).copied().unwrap_or_default().is_zero(),
+            Some(Store::Dec(v)) => !v.get(i).copied().unwrap_or_default().is_zero(),
             _ => false,
         }
     }
 
     #[inline]
-    fn rank(&self, node: NodeId, m: MemberIx) -> u16 {
-        match self.store.get(node) {
-            Some(Store::Rank(v)) => v.get(m as usize).copied().unwrap_or(0),
+    fn rank(&self, node: NodeId, m: MemberIx, src: Src) -> u16 {
+        if src == Src::Register {
+            return self.cur.rank(node);
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Rank(v)) => v.get(i).copied().unwrap_or(0),
             Some(Store::Global(Val::Rank(r))) => *r,
             _ => 0,
         }
@@ -139,9 +250,35 @@ pub(crate) fn kind_of_ty(ty: Ty) -> Kind {
 
 pub(crate) struct Compiler<'p> {
     pub plan: &'p TypedPlan,
+    /// The stage of every node.
+    pub stage_of: &'p [usize],
+    /// The stage of the node being compiled.
+    pub stage: usize,
+    /// Input nodes read in place from the network: the column's index.
+    pub inputs: &'p [Option<usize>],
+    /// Whether that stage is a bottom-up sweep whose nodes read each other
+    /// from the registers ([`Cur`]) rather than columns.
+    pub registers: bool,
 }
 
 impl Compiler<'_> {
+    /// Where the compiled node reads node `n`.
+    fn src(&self, n: NodeId) -> Src {
+        if let Some(Some(c)) = self.inputs.get(n) {
+            return Src::Input(*c);
+        }
+        match self.stage_of.get(n) {
+            Some(s) if *s == self.stage && self.registers => Src::Register,
+            Some(s) if *s == self.stage => Src::Own,
+            _ => Src::Earlier,
+        }
+    }
+
+    /// Whether node `n` is read from the current member's registers.
+    fn local(&self, n: NodeId) -> bool {
+        self.src(n) == Src::Register
+    }
+
     fn node_kind(&self, n: NodeId) -> Kind {
         self.plan
             .nodes
@@ -206,16 +343,44 @@ impl Compiler<'_> {
                 let d = val_dec(*v);
                 Box::new(move |_, _, _| Ok(d))
             }
-            TExpr::Slot(n) => {
+            TExpr::Slot(n) if self.local(*n) => {
                 let n = *n;
                 match self.node_kind(n) {
-                    Kind::Dec if !self.is_global(n) => Box::new(move |e, m, _| {
-                        Ok(match e.store.get(n) {
-                            Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
-                            _ => e.dec(n, m),
+                    Kind::Dec => Box::new(move |e, _, _| Ok(e.cur.dec(n))),
+                    Kind::Bool => {
+                        Box::new(move |e, _, _| Ok(Decimal::from(u8::from(e.cur.boolean(n)))))
+                    }
+                    Kind::Rank => Box::new(move |e, _, _| Ok(Decimal::from(e.cur.rank(n)))),
+                }
+            }
+            TExpr::Slot(n) => {
+                let (n, src) = (*n, self.src(*n));
+                match self.node_kind(n) {
+                    Kind::Dec if matches!(src, Src::Input(_)) => {
+                        let c = match src {
+                            Src::Input(c) => c,
+                            _ => usize::MAX,
+                        };
+                        Box::new(move |e, m, _| {
+                            Ok(match e.inputs.get(c) {
+                                Some(Column::Decimal(v)) => {
+                                    v.get(m as usize).copied().unwrap_or_default()
+                                }
+                                _ => e.dec(n, m, src),
+                            })
                         })
-                    }),
-                    _ => Box::new(move |e, m, _| Ok(e.dec(n, m))),
+                    }
+                    Kind::Dec if !self.is_global(n) && src == Src::Earlier => {
+                        Box::new(move |e, m, _| {
+                            Ok(match e.store.get(n) {
+                                Some(Store::Dec(v)) => {
+                                    v.get(m as usize).copied().unwrap_or_default()
+                                }
+                                _ => e.dec(n, m, src),
+                            })
+                        })
+                    }
+                    _ => Box::new(move |e, m, _| Ok(e.dec(n, m, src))),
                 }
             }
             TExpr::Neg(a) => {
@@ -227,10 +392,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<DecFn> = entries.iter().map(|x| self.dec(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(Decimal::ZERO),
                     },
@@ -308,9 +473,17 @@ impl Compiler<'_> {
                 let b = val_bool(*v);
                 Box::new(move |_, _, _| Ok(b))
             }
-            TExpr::Slot(n) => {
+            TExpr::Slot(n) if self.local(*n) => {
                 let n = *n;
-                Box::new(move |e, m, _| Ok(e.boolean(n, m)))
+                match self.node_kind(n) {
+                    Kind::Bool => Box::new(move |e, _, _| Ok(e.cur.boolean(n))),
+                    Kind::Dec => Box::new(move |e, _, _| Ok(!e.cur.dec(n).is_zero())),
+                    Kind::Rank => Box::new(|_, _, _| Ok(false)),
+                }
+            }
+            TExpr::Slot(n) => {
+                let (n, src) = (*n, self.src(*n));
+                Box::new(move |e, m, _| Ok(e.boolean(n, m, src)))
             }
             TExpr::Not(a) => {
                 let a = self.boolean(a);
@@ -325,10 +498,10 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<BoolFn> = entries.iter().map(|x| self.boolean(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(false),
                     },
@@ -394,19 +567,26 @@ impl Compiler<'_> {
                 let r = *r;
                 Box::new(move |_, _, _| Ok(r))
             }
-            TExpr::Slot(n) => {
+            TExpr::Slot(n) if self.local(*n) => {
                 let n = *n;
-                Box::new(move |e, m, _| Ok(e.rank(n, m)))
+                match self.node_kind(n) {
+                    Kind::Rank => Box::new(move |e, _, _| Ok(e.cur.rank(n))),
+                    _ => Box::new(|_, _, _| Ok(0)),
+                }
+            }
+            TExpr::Slot(n) => {
+                let (n, src) = (*n, self.src(*n));
+                Box::new(move |e, m, _| Ok(e.rank(n, m, src)))
             }
             TExpr::If(c, a, b) => {
                 let (c, a, b) = (self.boolean(c), self.rank(a), self.rank(b));
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let rank = *rank;
+                let (rank, src) = (*rank, self.src(*rank));
                 let entries: Vec<RankFn> = entries.iter().map(|x| self.rank(x)).collect();
                 Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m))) {
+                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
                         Some(f) => f(e, m, o),
                         None => Ok(0),
                     },

@@ -2,11 +2,12 @@
 
 use payplan_check::{AggOp, Direction, NodeId, NodeKind, Stage, TRelation, TypedPlan, Val};
 use payplan_network::{Column, MemberIx, Network, Side, NONE};
+use rayon::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::compile::{
-    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, DecFn, Env, Kind, Store, R,
+    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
 };
 use crate::error::EvalError;
 
@@ -106,15 +107,43 @@ enum State {
     Wide(Vec<Decimal>),
 }
 
-struct Run<'a> {
+/// What every lane of a pass shares: the plan, the network, the compiled
+/// nodes and the columns of earlier stages.
+struct Ctx<'a> {
     plan: &'a TypedPlan,
     net: &'a Network,
-    programs: Vec<Program>,
-    store: Vec<Store>,
-    states: Vec<State>,
+    programs: &'a [Program],
+    store: &'a [Store],
     /// Each member's depth in the sponsor tree (roots are 0).
-    depth: Vec<u32>,
-    max_depth: u32,
+    depth: &'a [u32],
+    /// Nodes that live in registers only, without a column.
+    register_only: &'a [bool],
+}
+
+/// A lane's window on a column of the running stage.
+enum Out<'o> {
+    Dec(&'o mut [Decimal]),
+    Bool(&'o mut [bool]),
+    Rank(&'o mut [u16]),
+}
+
+/// One thread's share of a pass: the members `base..base + len`, their
+/// columns of the running stage, and the state carried between them.
+struct Lane<'c, 'a, 'o> {
+    ctx: &'c Ctx<'a>,
+    /// Columns of the running stage's nodes, indexed by `member - base`.
+    own: Vec<Store>,
+    /// Windows on another lane's columns, per node, written instead of `own`.
+    out: Vec<Option<Out<'o>>>,
+    base: MemberIx,
+    len: usize,
+    /// The current member's value of every node, in a bottom-up sweep.
+    cur: Cur,
+    states: Vec<State>,
+    /// The depth of state slot 0: member `m`'s slot is `depth(m) - top`.
+    top: u32,
+    /// Number of state slots (one per depth the lane reaches).
+    slots: usize,
 }
 
 /// What an evaluation keeps once its passes are done.
@@ -139,78 +168,337 @@ pub fn evaluate_with(
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
-    let compiler = Compiler { plan };
-    let programs = plan
-        .nodes
-        .iter()
-        .map(|node| compile_node(&compiler, &node.kind))
-        .collect();
-    let mut run = Run {
-        plan,
-        net,
-        programs,
-        store: vec![Store::Pending; plan.nodes.len()],
-        states: (0..plan.nodes.len()).map(|_| State::None).collect(),
-        depth: Vec::new(),
-        max_depth: 0,
-    };
-    run.load_inputs()?;
-    run.depths();
+    let stage_of = stage_of(plan);
+    let sweeps = sweeps(plan);
     let last_use = if options.keep_every_value {
         vec![None; plan.nodes.len()]
     } else {
         last_uses(plan)
     };
+    // Inputs not kept past evaluation are read in place from the network.
+    let inputs = (0..plan.nodes.len())
+        .map(|id| match plan.nodes.get(id).map(|x| &x.kind) {
+            Some(NodeKind::Input { column }) if last_use.get(id).copied().flatten().is_some() => {
+                let name = plan.schema.columns.get(*column).map(|c| c.name.as_str());
+                net.schema()
+                    .columns
+                    .iter()
+                    .position(|c| Some(c.name.as_str()) == name)
+            }
+            _ => None,
+        })
+        .collect::<Vec<Option<usize>>>();
+    let programs = plan
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(id, node)| {
+            let stage = stage_of.get(id).copied().unwrap_or(0);
+            let compiler = Compiler {
+                plan,
+                stage_of: &stage_of,
+                stage,
+                inputs: &inputs,
+                registers: sweeps.get(stage).copied().unwrap_or(false),
+            };
+            compile_node(&compiler, &node.kind)
+        })
+        .collect::<Vec<Program>>();
+    let register_only = (0..plan.nodes.len())
+        .map(|id| {
+            let stage = stage_of.get(id).copied();
+            sweeps
+                .get(stage.unwrap_or(usize::MAX))
+                .copied()
+                .unwrap_or(false)
+                && last_use.get(id).copied().flatten() == stage
+        })
+        .collect::<Vec<bool>>();
+    let mut store = vec![Store::Pending; plan.nodes.len()];
+    load_inputs(plan, net, &mut store, &inputs)?;
+    let depth = depths(net);
     for (i, stage) in plan.stages.iter().enumerate() {
-        let nodes = match stage {
+        let ctx = Ctx {
+            plan,
+            net,
+            programs: &programs,
+            store: &store,
+            depth: &depth,
+            register_only: &register_only,
+        };
+        let sweep = sweeps.get(i).copied().unwrap_or(false);
+        let (nodes, mut own) = match stage {
             Stage::Single(node) => {
-                run.single(*node)?;
-                std::slice::from_ref(node)
+                let mut lane = Lane::new(&ctx, 0, net.len(), 0, max_slots(&depth));
+                lane.single(*node)?;
+                (std::slice::from_ref(node), lane.own)
             }
             Stage::Recursive { direction, nodes } => {
-                run.recursive(*direction, nodes)?;
-                nodes.as_slice()
+                let own = if sweep {
+                    parallel_sweep(&ctx, nodes)?
+                } else {
+                    let mut lane = Lane::new(&ctx, 0, net.len(), 0, max_slots(&depth));
+                    lane.recursive(*direction, nodes)?;
+                    lane.own
+                };
+                (nodes.as_slice(), own)
             }
         };
-        // A pass's carried state is not needed after it, nor is a column
-        // after the last pass that reads it.
+        // The stage's columns join the others; a column is not needed after
+        // the last pass that reads it.
         for &node in nodes {
-            if let Some(state) = run.states.get_mut(node) {
-                *state = State::None;
+            if let (Some(slot), Some(column)) = (store.get_mut(node), own.get_mut(node)) {
+                if !matches!(column, Store::Pending) {
+                    *slot = std::mem::replace(column, Store::Pending);
+                }
             }
         }
         for (node, last) in last_use.iter().enumerate() {
             if *last == Some(i) {
-                if let Some(store) = run.store.get_mut(node) {
-                    *store = Store::Pending;
+                if let Some(slot) = store.get_mut(node) {
+                    *slot = Store::Pending;
                 }
             }
         }
     }
-    Ok(Evaluation { store: run.store })
+    Ok(Evaluation { store })
+}
+
+/// Below this many members a sweep runs on one thread.
+const PARALLEL_MIN: usize = 1 << 16;
+
+/// Runs a bottom-up sweep: ranges of whole sibling subtrees on the rayon
+/// threads, then the members above them on this one, each range joining
+/// its sponsor's state when the sweep reaches it. Returns the columns.
+fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Store>, EvalError> {
+    let n = ctx.net.len();
+    let threads = rayon::current_num_threads();
+    let chunks = if n >= PARALLEL_MIN && threads > 1 {
+        chunks(ctx.net, (n / (threads * 8)).max(4096))
+    } else {
+        Vec::new()
+    };
+    let mut main = Lane::new(ctx, 0, n, 0, max_slots(ctx.depth));
+    for &node in nodes {
+        main.start(node);
+    }
+    let pushing: Vec<NodeId> = nodes.iter().copied().filter(|&x| main.pushes(x)).collect();
+    // Each range's lane writes its members' values straight into its
+    // window of the columns; what it keeps is what it hands its sponsor.
+    let tops: Vec<Result<Vec<State>, EvalError>> = match windows(&mut main.own, &chunks) {
+        Some(windows) => chunks
+            .par_iter()
+            .zip(windows.into_par_iter())
+            .map(|(&(a, b), out)| {
+                let depths = ctx.depth.get(a as usize..b as usize).unwrap_or_default();
+                let top = depths.first().copied().unwrap_or(0).saturating_sub(1);
+                let deepest = depths.iter().copied().max().unwrap_or(0);
+                let slots = (deepest - top.min(deepest)) as usize + 1;
+                let mut lane = Lane::new(ctx, a, (b - a) as usize, top, slots);
+                lane.out = out;
+                lane.sweep(nodes, a, b)?;
+                lane.keep_top_slot();
+                Ok(lane.states)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let chunks = if tops.len() == chunks.len() {
+        chunks
+    } else {
+        Vec::new()
+    };
+    let mut m = MemberIx::try_from(n).unwrap_or(NONE);
+    let mut next = chunks.len();
+    let mut tops = tops;
+    while m > 0 {
+        if let Some(&(a, b)) = next.checked_sub(1).and_then(|i| chunks.get(i)) {
+            if b == m {
+                next -= 1;
+                if let Some(top) = tops.pop() {
+                    main.absorb(a, &top?, &pushing)?;
+                }
+                m = a;
+                continue;
+            }
+        }
+        m -= 1;
+        main.member(nodes, &pushing, m)?;
+    }
+    Ok(main.own)
+}
+
+/// Every range's windows on the columns in `own`, indexed by node; `None`
+/// if a range does not fit the columns.
+fn windows<'o>(
+    own: &'o mut [Store],
+    chunks: &[(MemberIx, MemberIx)],
+) -> Option<Vec<Vec<Option<Out<'o>>>>> {
+    let mut out: Vec<Vec<Option<Out<'o>>>> = chunks
+        .iter()
+        .map(|_| (0..own.len()).map(|_| None).collect())
+        .collect();
+    for (node, column) in own.iter_mut().enumerate() {
+        let parts: Vec<Out<'o>> = match column {
+            Store::Dec(v) => split(v, chunks)?.into_iter().map(Out::Dec).collect(),
+            Store::Bool(v) => split(v, chunks)?.into_iter().map(Out::Bool).collect(),
+            Store::Rank(v) => split(v, chunks)?.into_iter().map(Out::Rank).collect(),
+            Store::Pending | Store::Global(_) => continue,
+        };
+        for (lane, part) in out.iter_mut().zip(parts) {
+            if let Some(slot) = lane.get_mut(node) {
+                *slot = Some(part);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The parts of `column` for the disjoint, ordered member ranges `chunks`.
+fn split<'o, T>(column: &'o mut [T], chunks: &[(MemberIx, MemberIx)]) -> Option<Vec<&'o mut [T]>> {
+    let mut parts = Vec::with_capacity(chunks.len());
+    let mut rest = column;
+    let mut at = 0usize;
+    for &(a, b) in chunks {
+        let (_, tail) = rest.split_at_mut_checked((a as usize).checked_sub(at)?)?;
+        let (part, tail) = tail.split_at_mut_checked(b.checked_sub(a)? as usize)?;
+        parts.push(part);
+        rest = tail;
+        at = b as usize;
+    }
+    Some(parts)
+}
+
+/// Disjoint ranges of at most about `size` members, in order, each made of
+/// whole consecutive sibling subtrees under one sponsor.
+fn chunks(net: &Network, size: usize) -> Vec<(MemberIx, MemberIx)> {
+    let n = MemberIx::try_from(net.len()).unwrap_or(NONE);
+    let size = MemberIx::try_from(size).unwrap_or(NONE);
+    let mut out = Vec::new();
+    let mut m = 0;
+    while m < n {
+        let end = net.subtree_end(m);
+        if end.saturating_sub(m) > size {
+            // Too big: its children are tried next, `m` stays with the caller.
+            m += 1;
+            continue;
+        }
+        let p = net.sponsor(m);
+        let mut end = end;
+        while end < n && net.sponsor(end) == p && net.subtree_end(end).saturating_sub(m) <= size {
+            end = net.subtree_end(end);
+        }
+        out.push((m, end.max(m + 1)));
+        m = end.max(m + 1);
+    }
+    out
+}
+
+/// One state slot per depth of the network.
+fn max_slots(depth: &[u32]) -> usize {
+    depth.iter().copied().max().unwrap_or(0) as usize + 1
+}
+
+/// Depths in the sponsor tree, in one preorder pass.
+fn depths(net: &Network) -> Vec<u32> {
+    let n = net.len();
+    let mut depth = vec![0u32; n];
+    for (m, &p) in net.sponsors().iter().enumerate() {
+        if p != NONE {
+            let d = depth
+                .get(p as usize)
+                .copied()
+                .unwrap_or(0)
+                .saturating_add(1);
+            if let Some(x) = depth.get_mut(m) {
+                *x = d;
+            }
+        }
+    }
+    depth
+}
+
+/// Copies the network's input columns into the store, but for those read
+/// in place (`inputs`).
+fn load_inputs(
+    plan: &TypedPlan,
+    net: &Network,
+    store: &mut [Store],
+    inputs: &[Option<usize>],
+) -> Result<(), EvalError> {
+    for (id, node) in plan.nodes.iter().enumerate() {
+        let NodeKind::Input { column } = node.kind else {
+            continue;
+        };
+        let name = plan
+            .schema
+            .columns
+            .get(column)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let col = net
+            .column_by_name(&name)
+            .ok_or(EvalError::MissingColumn { column: name })?;
+        if inputs.get(id).copied().flatten().is_some() {
+            continue;
+        }
+        let values = match col {
+            Column::Decimal(v) => Store::Dec(v.clone()),
+            Column::Bool(v) => Store::Bool(v.clone()),
+        };
+        if let Some(slot) = store.get_mut(id) {
+            *slot = values;
+        }
+    }
+    Ok(())
+}
+
+/// The stage of every node (0 for a node in none).
+fn stage_of(plan: &TypedPlan) -> Vec<usize> {
+    let mut stage_of = vec![0usize; plan.nodes.len()];
+    for (i, stage) in plan.stages.iter().enumerate() {
+        let nodes = match stage {
+            Stage::Single(n) => std::slice::from_ref(n),
+            Stage::Recursive { nodes, .. } => nodes.as_slice(),
+        };
+        for n in nodes {
+            if let Some(s) = stage_of.get_mut(*n) {
+                *s = i;
+            }
+        }
+    }
+    stage_of
+}
+
+/// Per stage, whether it is a bottom-up sweep whose nodes read each other
+/// only at the current member (directly, or through an aggregate when the
+/// member pushes to its sponsor), so they can read registers, not columns.
+fn sweeps(plan: &TypedPlan) -> Vec<bool> {
+    plan.stages
+        .iter()
+        .map(|stage| match stage {
+            Stage::Recursive {
+                direction: Direction::BottomUp,
+                nodes,
+            } => nodes
+                .iter()
+                .all(|n| match plan.nodes.get(*n).map(|x| &x.kind) {
+                    Some(NodeKind::Aggregate(agg)) => {
+                        !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
+                    }
+                    Some(NodeKind::Total { .. }) | None => false,
+                    Some(_) => plan.nodes.get(*n).is_some_and(|x| !x.global),
+                }),
+            _ => false,
+        })
+        .collect()
 }
 
 /// For each node, the index of the last stage that reads it, or `None` for
 /// nodes whose values outlive evaluation (bonuses, exports, the limit) or
 /// that nothing reads.
 fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
-    let mut stage_of = vec![0usize; plan.nodes.len()];
-    for (i, stage) in plan.stages.iter().enumerate() {
-        match stage {
-            Stage::Single(n) => {
-                if let Some(s) = stage_of.get_mut(*n) {
-                    *s = i;
-                }
-            }
-            Stage::Recursive { nodes, .. } => {
-                for n in nodes {
-                    if let Some(s) = stage_of.get_mut(*n) {
-                        *s = i;
-                    }
-                }
-            }
-        }
-    }
+    let stage_of = stage_of(plan);
     let mut last: Vec<Option<usize>> = vec![None; plan.nodes.len()];
     for (reader, node) in plan.nodes.iter().enumerate() {
         let at = stage_of.get(reader).copied().unwrap_or(0);
@@ -348,15 +636,35 @@ fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
     }
 }
 
-impl<'a> Run<'a> {
+impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
+    /// A lane over members `base..base + len` with `slots` state slots from depth `top`.
+    fn new(ctx: &'c Ctx<'a>, base: MemberIx, len: usize, top: u32, slots: usize) -> Self {
+        let nodes = ctx.plan.nodes.len();
+        Lane {
+            ctx,
+            own: vec![Store::Pending; nodes],
+            out: Vec::new(),
+            base,
+            len,
+            cur: Cur::new(nodes),
+            states: (0..nodes).map(|_| State::None).collect(),
+            top,
+            slots,
+        }
+    }
+
     fn n(&self) -> usize {
-        self.net.len()
+        self.ctx.net.len()
     }
 
     fn env(&self) -> Env<'_> {
         Env {
-            store: &self.store,
-            placement: self.net.placement(),
+            store: self.ctx.store,
+            own: &self.own,
+            base: self.base,
+            inputs: self.ctx.net.columns(),
+            cur: &self.cur,
+            placement: self.ctx.net.placement(),
         }
     }
 
@@ -364,9 +672,10 @@ impl<'a> Run<'a> {
         let member = if member == NONE {
             String::from("(network)")
         } else {
-            self.net.id(member).to_string()
+            self.ctx.net.id(member).to_string()
         };
         let what = self
+            .ctx
             .plan
             .nodes
             .get(node)
@@ -383,35 +692,20 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Depths in the sponsor tree, in one preorder pass.
-    fn depths(&mut self) {
-        let n = self.n();
-        let mut depth = vec![0u32; n];
-        for m in 0..n {
-            let p = self.net.sponsor(m as MemberIx);
-            if p != NONE {
-                let d = depth
-                    .get(p as usize)
-                    .copied()
-                    .unwrap_or(0)
-                    .saturating_add(1);
-                if let Some(x) = depth.get_mut(m) {
-                    *x = d;
-                }
-            }
-        }
-        self.max_depth = depth.iter().copied().max().unwrap_or(0);
-        self.depth = depth;
-    }
-
+    /// Member `m`'s state slot: its depth, counted from the lane's top.
     fn depth_at(&self, m: MemberIx) -> MemberIx {
-        self.depth.get(m as usize).copied().unwrap_or(0)
+        self.ctx
+            .depth
+            .get(m as usize)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(self.top)
     }
 
-    /// Empties `m`'s state slot once `m` has handed its state to its
+    /// Empties state slot `d` once its member has handed its state to its
     /// sponsor, for the next member at the same depth.
-    fn clear_slot(&mut self, node: NodeId, m: MemberIx) {
-        let d = self.depth_at(m) as usize;
+    fn clear_slot(&mut self, node: NodeId, d: MemberIx) {
+        let d = d as usize;
         match self.states.get_mut(node) {
             Some(State::Acc(v)) => {
                 if let Some(slot) = v.get_mut(d) {
@@ -422,7 +716,7 @@ impl<'a> Run<'a> {
                 }
             }
             Some(State::Wide(data)) => {
-                let width = data.len() / (self.max_depth as usize + 1);
+                let width = data.len() / self.slots.max(1);
                 if let Some(row) = data.get_mut(d * width..(d + 1) * width) {
                     row.fill(Decimal::ZERO);
                 }
@@ -431,40 +725,93 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn load_inputs(&mut self) -> Result<(), EvalError> {
-        for (id, node) in self.plan.nodes.iter().enumerate() {
-            let NodeKind::Input { column } = node.kind else {
-                continue;
-            };
-            let name = self
-                .plan
-                .schema
-                .columns
-                .get(column)
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
-            let col = self
-                .net
-                .column_by_name(&name)
-                .ok_or(EvalError::MissingColumn { column: name })?;
-            let values = match col {
-                Column::Decimal(v) => Store::Dec(v.clone()),
-                Column::Bool(v) => Store::Bool(v.clone()),
-            };
-            if let Some(slot) = self.store.get_mut(id) {
-                *slot = values;
+    /// Evaluates every node of a bottom-up sweep at `m`, then hands `m`'s
+    /// state to its sponsor.
+    fn member(
+        &mut self,
+        nodes: &[NodeId],
+        pushing: &[NodeId],
+        m: MemberIx,
+    ) -> Result<(), EvalError> {
+        for &node in nodes {
+            self.eval_at(node, m)?;
+        }
+        let p = self.ctx.net.sponsor(m);
+        let dm = self.depth_at(m);
+        for &node in pushing {
+            if p != NONE {
+                self.push(node, m, p, dm)
+                    .map_err(|e| self.error(e, m, node))?;
             }
+            self.clear_slot(node, dm);
+        }
+        Ok(())
+    }
+
+    /// A bottom-up sweep over members `a..b` (whole sibling subtrees).
+    fn sweep(&mut self, nodes: &[NodeId], a: MemberIx, b: MemberIx) -> Result<(), EvalError> {
+        for &node in nodes {
+            self.start(node);
+        }
+        let pushing: Vec<NodeId> = nodes.iter().copied().filter(|&x| self.pushes(x)).collect();
+        for m in (a..b).rev() {
+            self.member(nodes, &pushing, m)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps only state slot 0, what the lane's subtrees hand their sponsor.
+    fn keep_top_slot(&mut self) {
+        let slots = self.slots.max(1);
+        for state in &mut self.states {
+            match state {
+                State::Acc(v) => v.truncate(1),
+                State::Wide(data) => {
+                    let width = data.len() / slots;
+                    data.truncate(width);
+                }
+                State::None => {}
+            }
+        }
+        self.slots = 1;
+    }
+
+    /// Takes in what the subtrees of a finished lane starting at `base`
+    /// hand their common sponsor (the lane's `top` slot states), merged into
+    /// the sponsor's state.
+    fn absorb(
+        &mut self,
+        base: MemberIx,
+        top: &[State],
+        pushing: &[NodeId],
+    ) -> Result<(), EvalError> {
+        let p = self.ctx.net.sponsor(base);
+        if p == NONE {
+            return Ok(());
+        }
+        let dp = self.depth_at(p) as usize;
+        let slots = self.slots.max(1);
+        for &node in pushing {
+            let op = match self.ctx.programs.get(node) {
+                Some(Program::Aggregate(agg)) => agg.op,
+                _ => AggOp::Sum,
+            };
+            let merged = match (self.states.get_mut(node), top.get(node)) {
+                (Some(to), Some(from)) => merge_slot(op, to, from, dp, slots),
+                _ => Ok(()),
+            };
+            merged.map_err(|e| self.error(e, p, node))?;
         }
         Ok(())
     }
 
     fn single(&mut self, node: NodeId) -> Result<(), EvalError> {
-        let Some(spec) = self.plan.nodes.get(node) else {
+        let Some(spec) = self.ctx.plan.nodes.get(node) else {
             return Ok(());
         };
         let n = self.n() as MemberIx;
         if spec.global {
-            let v = match self.programs.get(node) {
+            let v = match self.ctx.programs.get(node) {
                 Some(Program::Total(f)) => {
                     let env = self.env();
                     let mut total = Decimal::ZERO;
@@ -485,19 +832,19 @@ impl<'a> Run<'a> {
                 }
                 _ => Val::Dec(Decimal::ZERO),
             };
-            if let Some(slot) = self.store.get_mut(node) {
+            if let Some(slot) = self.own.get_mut(node) {
                 *slot = Store::Global(v);
             }
             return Ok(());
         }
-        match self.programs.get(node) {
+        match self.ctx.programs.get(node) {
             Some(Program::Input) => return Ok(()),
             // Column at a time: the node does not read itself.
             Some(Program::Expr(_)) => return self.column(node),
             _ => {}
         }
         self.start(node);
-        match self.programs.get(node) {
+        match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Upline) => {
                 for m in 0..n {
                     self.eval_at(node, m)?;
@@ -507,13 +854,13 @@ impl<'a> Run<'a> {
                 self.placement(node)?;
             }
             _ => {
-                let pushes = self.pushes(node);
+                let pushing: &[NodeId] = if self.pushes(node) {
+                    std::slice::from_ref(&node)
+                } else {
+                    &[]
+                };
                 for m in (0..n).rev() {
-                    self.eval_at(node, m)?;
-                    if pushes {
-                        self.push(node, m).map_err(|e| self.error(e, m, node))?;
-                        self.clear_slot(node, m);
-                    }
+                    self.member(std::slice::from_ref(&node), pushing, m)?;
                 }
             }
         }
@@ -523,7 +870,7 @@ impl<'a> Run<'a> {
     /// Evaluates an expression node over every member in one loop.
     fn column(&mut self, node: NodeId) -> Result<(), EvalError> {
         let n = self.n() as MemberIx;
-        let Some(Program::Expr(c)) = self.programs.get(node) else {
+        let Some(Program::Expr(c)) = self.ctx.programs.get(node) else {
             return Ok(());
         };
         let env = self.env();
@@ -542,32 +889,20 @@ impl<'a> Run<'a> {
                 .map(Store::Rank),
         };
         let store = result.map_err(|(e, m)| self.error(e, m, node))?;
-        if let Some(slot) = self.store.get_mut(node) {
+        if let Some(slot) = self.own.get_mut(node) {
             *slot = store;
         }
         Ok(())
     }
 
     fn recursive(&mut self, direction: Direction, nodes: &[NodeId]) -> Result<(), EvalError> {
-        for &node in nodes {
-            self.start(node);
-        }
         let n = self.n() as MemberIx;
         match direction {
-            Direction::BottomUp => {
-                let pushing: Vec<NodeId> =
-                    nodes.iter().copied().filter(|&x| self.pushes(x)).collect();
-                for m in (0..n).rev() {
-                    for &node in nodes {
-                        self.eval_at(node, m)?;
-                    }
-                    for &node in &pushing {
-                        self.push(node, m).map_err(|e| self.error(e, m, node))?;
-                        self.clear_slot(node, m);
-                    }
-                }
-            }
+            Direction::BottomUp => self.sweep(nodes, 0, n)?,
             Direction::TopDown => {
+                for &node in nodes {
+                    self.start(node);
+                }
                 for m in 0..n {
                     for &node in nodes {
                         self.eval_at(node, m)?;
@@ -580,22 +915,26 @@ impl<'a> Run<'a> {
 
     /// Allocates a node's column and state before its pass.
     fn start(&mut self, node: NodeId) {
-        let n = self.n();
+        let n = self.len;
         // Carried state lives only along the current path from a root: one
         // slot per depth, not one per member.
-        let slots = self.max_depth as usize + 1;
-        let Some(spec) = self.plan.nodes.get(node) else {
+        let slots = self.slots;
+        let Some(spec) = self.ctx.plan.nodes.get(node) else {
             return;
         };
+        let windowed = matches!(self.out.get(node), Some(Some(_)));
         let store = match kind_of_ty(spec.ty) {
+            _ if windowed || self.ctx.register_only.get(node).copied().unwrap_or(false) => {
+                Store::Pending
+            }
             Kind::Dec => Store::Dec(vec![Decimal::ZERO; n]),
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
         };
-        if let Some(slot) = self.store.get_mut(node) {
+        if let Some(slot) = self.own.get_mut(node) {
             *slot = store;
         }
-        let state = match self.programs.get(node) {
+        let state = match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) => match &agg.relation {
                 Relation::Children | Relation::Downline | Relation::Group | Relation::Upline => {
                     State::Acc(vec![identity(agg.op); slots])
@@ -616,8 +955,30 @@ impl<'a> Run<'a> {
     }
 
     fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
-        let i = m as usize;
-        match (self.store.get_mut(node), v) {
+        self.cur.set(node, v);
+        let i = m.wrapping_sub(self.base) as usize;
+        if let Some(Some(out)) = self.out.get_mut(node) {
+            match (out, v) {
+                (Out::Dec(col), Val::Dec(d)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = d;
+                    }
+                }
+                (Out::Bool(col), Val::Bool(b)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = b;
+                    }
+                }
+                (Out::Rank(col), Val::Rank(r)) => {
+                    if let Some(x) = col.get_mut(i) {
+                        *x = r;
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match (self.own.get_mut(node), v) {
             (Some(Store::Dec(col)), Val::Dec(d)) => {
                 if let Some(x) = col.get_mut(i) {
                     *x = d;
@@ -638,7 +999,7 @@ impl<'a> Run<'a> {
     }
 
     fn eval_at(&mut self, node: NodeId, m: MemberIx) -> Result<(), EvalError> {
-        let v = match self.programs.get(node) {
+        let v = match self.ctx.programs.get(node) {
             None | Some(Program::Input) | Some(Program::Total(_)) => return Ok(()),
             Some(Program::Expr(c)) => {
                 let env = self.env();
@@ -680,16 +1041,20 @@ impl<'a> Run<'a> {
     }
 
     /// An aggregate's value at `m`. Members below `m` have already pushed
-    /// their contributions into `m`'s state (see [`Run::push`]).
+    /// their contributions into `m`'s state (see [`Lane::push`]).
     fn aggregate(&mut self, node: NodeId, m: MemberIx) -> R<Val> {
-        let Some(Program::Aggregate(agg)) = self.programs.get(node) else {
+        let Some(Program::Aggregate(agg)) = self.ctx.programs.get(node) else {
             return Ok(Val::Dec(Decimal::ZERO));
         };
         let op = agg.op;
         let dm = self.depth_at(m);
         let env = Env {
-            store: &self.store,
-            placement: self.net.placement(),
+            store: self.ctx.store,
+            own: &self.own,
+            base: self.base,
+            inputs: self.ctx.net.columns(),
+            cur: &self.cur,
+            placement: self.ctx.net.placement(),
         };
         match &agg.relation {
             Relation::Children | Relation::Downline => Ok(finish(
@@ -703,7 +1068,7 @@ impl<'a> Run<'a> {
                 Ok(finish(op, acc))
             }
             Relation::Upline => {
-                let p = self.net.sponsor(m);
+                let p = self.ctx.net.sponsor(m);
                 let acc = if p == NONE {
                     identity(op)
                 } else {
@@ -743,17 +1108,17 @@ impl<'a> Run<'a> {
 
     /// Adds member `m`'s contribution to its sponsor's state, once every
     /// node of the pass is known at `m`.
-    fn push(&mut self, node: NodeId, m: MemberIx) -> R<()> {
-        let p = self.net.sponsor(m);
-        if p == NONE {
-            return Ok(());
-        }
-        let (dm, dp) = (self.depth_at(m), self.depth_at(p));
+    fn push(&mut self, node: NodeId, m: MemberIx, p: MemberIx, dm: MemberIx) -> R<()> {
+        let dp = dm.saturating_sub(1);
         let env = Env {
-            store: &self.store,
-            placement: self.net.placement(),
+            store: self.ctx.store,
+            own: &self.own,
+            base: self.base,
+            inputs: self.ctx.net.columns(),
+            cur: &self.cur,
+            placement: self.ctx.net.placement(),
         };
-        match self.programs.get(node) {
+        match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) => {
                 let op = agg.op;
                 match &agg.relation {
@@ -842,7 +1207,7 @@ impl<'a> Run<'a> {
 
     /// Whether a node's pass pushes state from members to their sponsors.
     fn pushes(&self, node: NodeId) -> bool {
-        match self.programs.get(node) {
+        match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) => {
                 !matches!(agg.relation, Relation::Upline | Relation::Placement(_))
             }
@@ -860,13 +1225,17 @@ impl<'a> Run<'a> {
             value,
             percent,
             buckets,
-        }) = self.programs.get(node)
+        }) = self.ctx.programs.get(node)
         else {
             return Ok(Decimal::ZERO);
         };
         let env = Env {
-            store: &self.store,
-            placement: self.net.placement(),
+            store: self.ctx.store,
+            own: &self.own,
+            base: self.base,
+            inputs: self.ctx.net.columns(),
+            cur: &self.cur,
+            placement: self.ctx.net.placement(),
         };
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable(p));
         let own = value(&env, m, NONE)?;
@@ -899,13 +1268,13 @@ impl<'a> Run<'a> {
     /// A placement-subtree aggregate: states in reverse placement preorder,
     /// then each member reads the state of its child on the side.
     fn placement(&mut self, node: NodeId) -> Result<(), EvalError> {
-        let Some(Program::Aggregate(agg)) = self.programs.get(node) else {
+        let Some(Program::Aggregate(agg)) = self.ctx.programs.get(node) else {
             return Ok(());
         };
         let Relation::Placement(side) = agg.relation else {
             return Ok(());
         };
-        let Some(tree) = self.net.placement() else {
+        let Some(tree) = self.ctx.net.placement() else {
             return Err(EvalError::MissingPlacement);
         };
         let op = agg.op;
@@ -944,6 +1313,26 @@ impl<'a> Run<'a> {
         }
         Ok(())
     }
+}
+
+/// Merges `from`'s slot 0 into `to`'s slot `d` (of `slots`).
+fn merge_slot(op: AggOp, to: &mut State, from: &State, d: usize, slots: usize) -> R<()> {
+    match (to, from) {
+        (State::Acc(to), State::Acc(from)) => {
+            if let (Some(to), Some(from)) = (to.get_mut(d), from.first()) {
+                *to = merge(op, *to, *from)?;
+            }
+        }
+        (State::Wide(to), State::Wide(from)) => {
+            let width = to.len() / slots;
+            let row = to.get_mut(d * width..(d + 1) * width).unwrap_or_default();
+            for (r, x) in row.iter_mut().zip(from) {
+                *r = add(*r, *x)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn bonus(

@@ -308,6 +308,16 @@ impl Network {
         &self.ix_of_row
     }
 
+    /// The id on input row `row` (`""` if out of range): with
+    /// [`Network::file_order`], ids in file order without a lookup per member.
+    pub fn row_id(&self, row: usize) -> &str {
+        if row < self.len() {
+            self.ids.text(row)
+        } else {
+            ""
+        }
+    }
+
     /// The 0-based position of member `ix` among the input rows (`usize::MAX` if out of range).
     pub fn file_row(&self, ix: MemberIx) -> usize {
         self.row_of
@@ -318,6 +328,11 @@ impl Network {
     /// Column `i` of the schema, indexed by member.
     pub fn column(&self, i: usize) -> Option<&Column> {
         self.columns.get(i)
+    }
+
+    /// Every column of the schema, in its order, indexed by member.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
     /// The column named `name` in the schema, indexed by member.

@@ -103,39 +103,71 @@ impl Run<'_> {
         )
     }
 
-    /// Non-zero final amounts as (member, bonus index, amount), in network
-    /// file order, then bonus declaration order.
-    fn payout_rows(&self) -> impl Iterator<Item = (MemberIx, usize, Decimal)> + '_ {
-        let bonuses = self.plan.bonuses.len();
-        self.net.file_order().iter().flat_map(move |&m| {
-            (0..bonuses).filter_map(move |b| {
-                let amount = self
-                    .settlement
-                    .paid
-                    .get(b)
-                    .and_then(|c| c.get(m as usize))
-                    .copied()
-                    .unwrap_or_default();
-                (!amount.is_zero()).then_some((m, b, amount))
-            })
+    /// Non-zero final amounts as (member's id, bonus index, amount), in
+    /// network file order, then bonus declaration order.
+    fn payout_rows(&self) -> impl Iterator<Item = (&str, usize, Decimal)> + '_ {
+        // The amounts are scanned in member order and only the non-zero ones
+        // sorted into file order: no random access per member.
+        let paid = &self.settlement.paid;
+        let mut found: Vec<(u32, u32, MemberIx)> = Vec::new();
+        for (b, column) in paid.iter().enumerate() {
+            let b = u32::try_from(b).unwrap_or(u32::MAX);
+            for (m, amount) in (0..).zip(column) {
+                if !amount.is_zero() {
+                    let row = u32::try_from(self.net.file_row(m)).unwrap_or(u32::MAX);
+                    found.push((row, b, m));
+                }
+            }
+        }
+        found.sort_unstable();
+        found.into_iter().map(move |(row, b, m)| {
+            let amount = paid
+                .get(b as usize)
+                .and_then(|c| c.get(m as usize))
+                .copied()
+                .unwrap_or_default();
+            (self.net.row_id(row as usize), b as usize, amount)
         })
     }
 
-    /// Member `m`'s exported values, in export order.
-    fn exports(&self, m: MemberIx, rank_names: &[Arc<str>]) -> Vec<ExportValue> {
-        self.plan
-            .exports
-            .iter()
-            .map(|e| match (e.ty, self.eval.value(e.node, m)) {
-                (_, Some(Val::Rank(r))) => {
-                    ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
-                }
-                (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
-                (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
-                (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
-                (_, None) => ExportValue::Number(Decimal::ZERO),
+    /// Every member's id and exported values, in network file order. The
+    /// values are gathered a block of members at a time in a tight loop, so
+    /// that the cache misses of reading them out of member order overlap.
+    fn member_rows(&self) -> impl Iterator<Item = (&str, Vec<ExportValue>)> + '_ {
+        const BLOCK: usize = 4096;
+        let ranks = self.rank_names();
+        let exports = &self.plan.exports;
+        (0..)
+            .step_by(BLOCK)
+            .zip(self.net.file_order().chunks(BLOCK))
+            .flat_map(move |(start, block)| {
+                let gathered: Vec<Vec<Option<Val>>> = exports
+                    .iter()
+                    .map(|e| block.iter().map(|&m| self.eval.value(e.node, m)).collect())
+                    .collect();
+                let ranks = ranks.clone();
+                (0..block.len()).map(move |i| {
+                    let values = exports
+                        .iter()
+                        .zip(&gathered)
+                        .map(|(e, g)| self.export_value(e.ty, g.get(i).copied().flatten(), &ranks))
+                        .collect();
+                    (self.net.row_id(start + i), values)
+                })
             })
-            .collect()
+    }
+
+    /// An exported value as hosts see it.
+    fn export_value(&self, ty: Ty, v: Option<Val>, rank_names: &[Arc<str>]) -> ExportValue {
+        match (ty, v) {
+            (_, Some(Val::Rank(r))) => {
+                ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
+            }
+            (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
+            (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
+            (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
+            (_, None) => ExportValue::Number(Decimal::ZERO),
+        }
     }
 
     fn rank_names(&self) -> Vec<Arc<str>> {
@@ -149,27 +181,26 @@ impl Run<'_> {
     /// Writes the payout table of `payplan run` (`member,bonus,amount`).
     pub fn write_payouts_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let places = self.plan.rounding.places;
-        let rows = self.payout_rows().map(|(m, b, amount)| {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        w.write_record(["member", "bonus", "amount"])?;
+        for (id, b, amount) in self.payout_rows() {
             let bonus = self.plan.bonuses.get(b).map_or("", |x| x.name.as_str());
-            [
-                self.net.id(m).to_string(),
-                bonus.to_string(),
-                amount_text(amount, places),
-            ]
-        });
-        write_table(out, &["member", "bonus", "amount"], rows)
+            w.write_record([id, bonus, &amount_text(amount, places)])?;
+        }
+        w.flush()
     }
 
     /// Writes the members table of `payplan run --members`: `member` and the exports.
     pub fn write_members_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let places = self.plan.rounding.places;
-        let ranks = self.rank_names();
         let header: Vec<&str> = std::iter::once("member")
             .chain(self.plan.exports.iter().map(|e| e.name.as_str()))
             .collect();
-        let rows = self.net.file_order().iter().map(|&m| {
-            std::iter::once(self.net.id(m).to_string())
-                .chain(self.exports(m, &ranks).iter().map(|v| cell_text(v, places)))
+        let rows = self.member_rows().map(|(id, values)| {
+            std::iter::once(id.to_string())
+                .chain(values.iter().map(|v| cell_text(v, places)))
                 .collect::<Vec<String>>()
         });
         write_table(out, &header, rows)
@@ -183,23 +214,19 @@ impl Run<'_> {
             .iter()
             .map(|b| Arc::from(b.name.as_str()))
             .collect();
-        let ranks = self.rank_names();
         let payouts = self
             .payout_rows()
-            .map(|(m, b, amount)| Payout {
-                member: net.id(m).to_string(),
+            .map(|(id, b, amount)| Payout {
+                member: id.to_string(),
                 bonus: bonus_names.get(b).cloned().unwrap_or_else(|| Arc::from("")),
                 amount,
             })
             .collect();
-        let members = net
-            .file_order()
-            .iter()
-            .map(|&m| MemberValues {
-                member: net.id(m).to_string(),
-                values: self.exports(m, &ranks),
-            })
-            .collect();
+        let mut members = Vec::with_capacity(net.len());
+        members.extend(self.member_rows().map(|(id, values)| MemberValues {
+            member: id.to_string(),
+            values,
+        }));
         let per_bonus: Vec<(String, Decimal)> = plan
             .bonuses
             .iter()
