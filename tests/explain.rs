@@ -291,8 +291,12 @@ fn the_guides_show_what_explain_prints() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(part.lines().count() > 5, "{matching}");
-    let reference = std::fs::read_to_string(common::cases::root().join("docs/language.md")).unwrap();
-    assert!(reference.contains(&part), "docs/language.md should show:\n{part}");
+    let reference =
+        std::fs::read_to_string(common::cases::root().join("docs/language.md")).unwrap();
+    assert!(
+        reference.contains(&part),
+        "docs/language.md should show:\n{part}"
+    );
     let (_, whole, _) = payplan(&[
         "explain",
         "plans/ranked.plan",
@@ -302,5 +306,8 @@ fn the_guides_show_what_explain_prints() {
         "ben",
     ]);
     let guide = std::fs::read_to_string(common::cases::root().join("docs/explain.md")).unwrap();
-    assert!(guide.contains(&whole), "docs/explain.md should show:\n{whole}");
+    assert!(
+        guide.contains(&whole),
+        "docs/explain.md should show:\n{whole}"
+    );
 }
