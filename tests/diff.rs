@@ -351,6 +351,26 @@ fn the_guide_shows_the_text_of_the_snapshot() {
         "docs/diff.md should show the text of `payplan diff`:\n{}",
         out.stdout
     );
+    let out = payplan(&[
+        "diff",
+        "plans/ranked.plan",
+        FIXTURE,
+        "--network",
+        "examples/network.csv",
+        "--member",
+        "ben",
+    ]);
+    assert_ok(&out, "diff --member");
+    let start = out
+        .stdout
+        .find("member `ben`, old and new side by side:")
+        .unwrap();
+    let end = out.stdout.find("\nold: plans/ranked.plan").unwrap();
+    let side_by_side = &out.stdout[start..end];
+    assert!(
+        guide.contains(side_by_side),
+        "docs/diff.md should show the side-by-side comparison:\n{side_by_side}"
+    );
 }
 
 const FAST_START: &str = "plan \"Fast start\"\ncurrency USD\nrounding 2 half_even\n\

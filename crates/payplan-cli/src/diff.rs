@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use payplan::diff::{DiffError, MemberChange, PlanDiff};
-use payplan::{Decimal, Network, Plan};
+use payplan::{BonusExplanation, Decimal, Explanation, Network, Plan};
 use serde::Serialize;
 
 use crate::{args::ReportFormat, compile, load_network, network_message, Streams, EXIT_REFUSED};
@@ -220,6 +220,7 @@ fn load(old: &Plan, new: &Plan, path: &Path, streams: &mut Streams<'_>) -> Resul
 
 /// A member's explanation under one plan: text for people, data for JSON.
 struct Explained {
+    explanation: payplan::Explanation,
     text: String,
     data: serde_json::Value,
 }
@@ -241,6 +242,7 @@ fn explain(plan: &Plan, path: &Path, network: &Network, member: &str) -> Result<
         .map_err(|e| format!("cannot write the explanation: {e}"))?;
     Ok(Explained {
         text: explanation.to_string(),
+        explanation,
         data,
     })
 }
@@ -429,13 +431,15 @@ fn render_text(
 
     if let Some((id, old, new)) = explained {
         out.push('\n');
-        let _ = writeln!(out, "member `{id}`:");
-        out.push_str(&side_by_side(
-            &format!("old: {}", args.old.display()),
-            &old.text,
-            &format!("new: {}", args.new.display()),
-            &new.text,
-        ));
+        let _ = writeln!(out, "member `{id}`, old and new side by side:");
+        out.push_str(&compare(&old.explanation, &new.explanation));
+        for (title, text) in [
+            (format!("old: {}", args.old.display()), &old.text),
+            (format!("new: {}", args.new.display()), &new.text),
+        ] {
+            let _ = writeln!(out, "\n{title}");
+            out.push_str(text);
+        }
     }
     out
 }
@@ -470,54 +474,191 @@ fn left_table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The widest two explanations shown side by side; wider ones come one
-/// after the other.
-const SIDE_BY_SIDE_WIDTH: usize = 120;
+/// How one line of a bonus is shown in a comparison.
+type Shown<'a> = dyn Fn(&BonusExplanation) -> String + 'a;
 
-/// Two texts in two columns, each under its title, or one after the other
-/// when together they are wider than [`SIDE_BY_SIDE_WIDTH`].
-fn side_by_side(left_title: &str, left: &str, right_title: &str, right: &str) -> String {
-    let left_lines: Vec<&str> = std::iter::once(left_title).chain(left.lines()).collect();
-    let right_lines: Vec<&str> = std::iter::once(right_title).chain(right.lines()).collect();
-    let width = |lines: &[&str]| lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let (lw, rw) = (width(&left_lines), width(&right_lines));
-    let mut out = String::new();
-    if lw + 3 + rw > SIDE_BY_SIDE_WIDTH {
-        for (title, text) in [(left_title, left), (right_title, right)] {
-            let _ = writeln!(out, "{title}");
-            out.push_str(text);
-            if !text.ends_with('\n') {
-                out.push('\n');
+/// The most source members a side-by-side comparison lists per bonus.
+const COMPARED_SOURCES: usize = 20;
+
+/// One member's two explanations side by side: rank, and per bonus the
+/// qualification, formula, cap, limit and amount, then the source members
+/// whose contribution changes most.
+fn compare(old: &Explanation, new: &Explanation) -> String {
+    let places = new.places.max(old.places);
+    let rank = |e: &Explanation| match &e.rank {
+        Some(r) => r.rank.clone().unwrap_or_else(|| "no rank".into()),
+        None => "-".into(),
+    };
+    let mut rows: Vec<Vec<String>> = vec![
+        vec![String::new(), "old".into(), "new".into()],
+        vec!["rank".into(), rank(old), rank(new)],
+    ];
+    let names = bonus_names(old, new);
+    for name in &names {
+        let (o, n) = (old.bonus(name), new.bonus(name));
+        let cell = |b: Option<&BonusExplanation>, f: &Shown| b.map_or_else(|| "-".to_string(), f);
+        rows.push(vec![
+            name.clone(),
+            cell(o, &|b| money(b.paid, places)),
+            cell(n, &|b| money(b.paid, places)),
+        ]);
+        let lines: [(&str, &Shown<'_>); 5] = [
+            ("qualified", &|b| {
+                if b.qualified { "yes" } else { "no" }.into()
+            }),
+            ("formula", &|b| b.amount.normalize().to_string()),
+            ("levels", &|b| {
+                b.parts
+                    .iter()
+                    .filter_map(|p| p.levels.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+            ("cap", &|b| match &b.cap {
+                Some(c) if c.bit => format!("{}, bit", c.value.normalize()),
+                Some(c) => c.value.normalize().to_string(),
+                None => "-".into(),
+            }),
+            ("after the limit", &|b| {
+                b.after_limit.normalize().to_string()
+            }),
+        ];
+        for (label, f) in lines {
+            let (a, b) = (cell(o, f), cell(n, f));
+            if label == "levels" && a.is_empty() && b.is_empty() {
+                continue;
             }
-            out.push('\n');
+            rows.push(vec![format!("  {label}"), a, b]);
         }
-        // One blank line between the two, none after.
-        out.pop();
-        return out;
     }
-    for i in 0..left_lines.len().max(right_lines.len()) {
-        let l = left_lines.get(i).copied().unwrap_or("");
-        let r = right_lines.get(i).copied().unwrap_or("");
-        let line = format!("{l:<lw$} | {r}");
-        out.push_str(line.trim_end());
+    rows.push(vec![
+        "total paid".into(),
+        money(old.total_paid, places),
+        money(new.total_paid, places),
+    ]);
+    let mut out = indent(&left_table_rows(&rows));
+    for name in &names {
+        let sources = compared_sources(old.bonus(name), new.bonus(name));
+        if sources.is_empty() {
+            continue;
+        }
+        let mut table = vec![vec![
+            format!("{name}, by source"),
+            "old level".into(),
+            "old rate".into(),
+            "old adds".into(),
+            "new level".into(),
+            "new rate".into(),
+            "new adds".into(),
+            "change".into(),
+        ]];
+        let more = sources.len().saturating_sub(COMPARED_SOURCES);
+        for row in sources.into_iter().take(COMPARED_SOURCES) {
+            table.push(row);
+        }
         out.push('\n');
+        out.push_str(&indent(&left_table_rows(&table)));
+        if more > 0 {
+            let _ = writeln!(out, "  and {more} more sources");
+        }
     }
     out
+}
+
+/// The bonuses of either explanation: the old one's, then the new ones.
+fn bonus_names(old: &Explanation, new: &Explanation) -> Vec<String> {
+    let mut names: Vec<String> = old.bonuses.iter().map(|b| b.bonus.clone()).collect();
+    for b in &new.bonuses {
+        if !names.contains(&b.bonus) {
+            names.push(b.bonus.clone());
+        }
+    }
+    names
+}
+
+/// What each source member adds to a bonus under each plan (over all the
+/// aggregates of its formula), the largest changes first; unchanged
+/// sources are left out.
+fn compared_sources(
+    old: Option<&BonusExplanation>,
+    new: Option<&BonusExplanation>,
+) -> Vec<Vec<String>> {
+    #[derive(Default)]
+    struct Side {
+        level: Option<u32>,
+        rate: Option<Decimal>,
+        adds: Decimal,
+    }
+    let mut members: Vec<(String, Side, Side)> = Vec::new();
+    for (is_new, bonus) in [(false, old), (true, new)] {
+        for part in bonus.iter().flat_map(|b| &b.parts) {
+            for s in &part.sources {
+                let i = match members.iter().position(|(m, _, _)| *m == s.member) {
+                    Some(i) => i,
+                    None => {
+                        members.push((s.member.clone(), Side::default(), Side::default()));
+                        members.len() - 1
+                    }
+                };
+                if let Some((_, o, n)) = members.get_mut(i) {
+                    let side = if is_new { n } else { o };
+                    side.level = side.level.or(s.level.or(s.plain_level));
+                    side.rate = side.rate.or(s.rate);
+                    side.adds += s.contribution;
+                }
+            }
+        }
+    }
+    members.retain(|(_, o, n)| o.adds != n.adds || o.level != n.level || o.rate != n.rate);
+    members.sort_by_key(|(_, o, n)| std::cmp::Reverse((n.adds - o.adds).abs()));
+    let level = |l: Option<u32>| l.map_or_else(|| "-".to_string(), |l| l.to_string());
+    let rate = |r: Option<Decimal>| {
+        r.map_or_else(
+            || "-".to_string(),
+            |r| format!("{}%", (r * Decimal::ONE_HUNDRED).normalize()),
+        )
+    };
+    members
+        .into_iter()
+        .map(|(m, o, n)| {
+            let change = n.adds - o.adds;
+            vec![
+                m,
+                level(o.level),
+                rate(o.rate),
+                o.adds.normalize().to_string(),
+                level(n.level),
+                rate(n.rate),
+                n.adds.normalize().to_string(),
+                if change.is_sign_positive() && !change.is_zero() {
+                    format!("+{}", change.normalize())
+                } else {
+                    change.normalize().to_string()
+                },
+            ]
+        })
+        .collect()
+}
+
+/// A table whose first row is its header, every column left-aligned.
+fn left_table_rows(rows: &[Vec<String>]) -> String {
+    match rows.split_first() {
+        Some((header, body)) => {
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            left_table(&header, body)
+        }
+        None => String::new(),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn side_by_side_falls_back_to_one_after_the_other() {
-        let narrow = side_by_side("old", "a\nbb\n", "new", "c\n");
-        assert_eq!(narrow, "old | new\na   | c\nbb  |\n");
-        let wide_line = "x".repeat(100);
-        let wide = side_by_side("old", &wide_line, "new", &wide_line);
-        assert_eq!(wide, format!("old\n{wide_line}\n\nnew\n{wide_line}\n"));
-    }
 
     #[test]
     fn changes_carry_their_sign() {
