@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use payplan::review::{Breakage, Review, Stats};
+use payplan::review::{Breakage, RankReview, Review, Stats};
 use payplan::Decimal;
 use rust_decimal::RoundingStrategy;
 
@@ -196,7 +196,47 @@ impl Table {
     }
 }
 
-fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
+/// The columns of the breakage table, in text and HTML.
+pub(crate) const BREAKAGE_HEADER: [&str; 7] = [
+    "bonus",
+    "potential",
+    "paid",
+    "breakage",
+    "qualifications",
+    "caps",
+    "limit",
+];
+
+/// The columns of the table of members and income by rank.
+pub(crate) const RANK_HEADER: [&str; 10] = [
+    "rank",
+    "members",
+    "of members",
+    "earning nothing",
+    "paid",
+    "of pay",
+    "mean",
+    "median",
+    "low",
+    "high",
+];
+
+/// One row of the table of members and income by rank.
+pub(crate) fn rank_cells(r: &RankReview, places: u32) -> Vec<String> {
+    let mut cells = vec![
+        rank_name(r.rank.as_deref()).to_owned(),
+        r.members.to_string(),
+        percent(r.members_share),
+        r.earning_nothing.to_string(),
+        money(r.paid, places),
+        percent(r.pay_share),
+    ];
+    cells.extend(stats_cells(r.stats.as_ref(), places));
+    cells
+}
+
+/// One row of the breakage table.
+pub(crate) fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
     vec![
         name.to_owned(),
         money(b.potential, places),
@@ -208,7 +248,7 @@ fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
     ]
 }
 
-fn stats_cells(stats: Option<&Stats>, places: u32) -> Vec<String> {
+pub(crate) fn stats_cells(stats: Option<&Stats>, places: u32) -> Vec<String> {
     match stats {
         Some(s) => [s.mean, s.median, s.low, s.high]
             .iter()
@@ -271,15 +311,7 @@ pub(crate) fn text(review: &Review, network: &Path) -> String {
     out.push_str(
         "\nbreakage: what the plan pays with no `when`, no `cap` and no `limit`, less what it pays\n",
     );
-    let mut table = Table::new(&[
-        "bonus",
-        "potential",
-        "paid",
-        "breakage",
-        "qualifications",
-        "caps",
-        "limit",
-    ]);
+    let mut table = Table::new(&BREAKAGE_HEADER);
     for b in &review.bonuses {
         table.row(breakage_cells(&b.name, &b.breakage, places));
     }
@@ -294,29 +326,9 @@ pub(crate) fn text(review: &Review, network: &Path) -> String {
     if review.ranks.is_empty() {
         out.push_str("  the plan has no ranks\n");
     } else {
-        let mut table = Table::new(&[
-            "rank",
-            "members",
-            "of members",
-            "earning nothing",
-            "paid",
-            "of pay",
-            "mean",
-            "median",
-            "low",
-            "high",
-        ]);
+        let mut table = Table::new(&RANK_HEADER);
         for r in &review.ranks {
-            let mut cells = vec![
-                rank_name(r.rank.as_deref()).to_owned(),
-                r.members.to_string(),
-                percent(r.members_share),
-                r.earning_nothing.to_string(),
-                m(r.paid),
-                percent(r.pay_share),
-            ];
-            cells.extend(stats_cells(r.stats.as_ref(), places));
-            table.row(cells);
+            table.row(rank_cells(r, places));
         }
         table.render(&mut out);
     }

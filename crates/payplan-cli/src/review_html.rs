@@ -4,11 +4,14 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use payplan::review::{Breakage, Review};
+use payplan::review::Review;
 use payplan::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::review::{members, money, percent, rank_name, share};
+use crate::review::{
+    breakage_cells, members, money, percent, rank_cells, rank_name, share, BREAKAGE_HEADER,
+    RANK_HEADER,
+};
 
 const STYLE: &str = "
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #1d2733; background: #fff; }
@@ -137,18 +140,6 @@ fn head(out: &mut String, left: &[usize], cells: &[&str]) {
         let _ = write!(out, "<th{class}>{}</th>", escape(cell));
     }
     out.push_str("</tr>");
-}
-
-fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
-    vec![
-        name.to_owned(),
-        money(b.potential, places),
-        money(b.paid, places),
-        money(b.total, places),
-        money(b.qualifications, places),
-        money(b.caps, places),
-        money(b.limit, places),
-    ]
 }
 
 /// The whole page.
@@ -280,19 +271,7 @@ pub(crate) fn page(review: &Review, network: &Path) -> String {
         "<h2>Breakage</h2><p class=\"note\">What the plan pays with no <code>when</code>, \
          no <code>cap</code> and no <code>limit</code>, less what it pays.</p>",
     );
-    head(
-        &mut out,
-        &[],
-        &[
-            "bonus",
-            "potential",
-            "paid",
-            "breakage",
-            "qualifications",
-            "caps",
-            "limit",
-        ],
-    );
+    head(&mut out, &[], &BREAKAGE_HEADER);
     for b in &review.bonuses {
         row(
             &mut out,
@@ -320,36 +299,9 @@ pub(crate) fn page(review: &Review, network: &Path) -> String {
     if review.ranks.is_empty() {
         out.push_str("<p>The plan has no ranks.</p>");
     } else {
-        head(
-            &mut out,
-            &[],
-            &[
-                "rank",
-                "members",
-                "of members",
-                "earning nothing",
-                "paid",
-                "of pay",
-                "mean",
-                "median",
-                "low",
-                "high",
-            ],
-        );
+        head(&mut out, &[], &RANK_HEADER);
         for r in &review.ranks {
-            let mut cells = vec![
-                rank_name(r.rank.as_deref()).to_owned(),
-                r.members.to_string(),
-                percent(r.members_share),
-                r.earning_nothing.to_string(),
-                m(r.paid),
-                percent(r.pay_share),
-            ];
-            match &r.stats {
-                Some(s) => cells.extend([m(s.mean), m(s.median), m(s.low), m(s.high)]),
-                None => cells.extend(std::iter::repeat_n("-".to_owned(), 4)),
-            }
-            row(&mut out, "", &[], &cells);
+            row(&mut out, "", &[], &rank_cells(r, places));
         }
         out.push_str("</table>");
     }
