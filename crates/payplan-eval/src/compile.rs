@@ -5,6 +5,7 @@
 use payplan_check::{BinOp, NodeId, TExpr, Ty, TypedPlan, Val};
 use payplan_network::{Column, MemberIx, PlacementTree, Side, NONE};
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
 
 /// Arithmetic that cannot be done exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +207,70 @@ pub(crate) fn val_bool(v: Val) -> bool {
         Val::Bool(b) => b,
         Val::Dec(d) => !d.is_zero(),
         Val::Rank(r) => r > 0,
+    }
+}
+
+/// `a` against `b`: one integer comparison when both have the same scale
+/// (the common case: values of one column), else the general comparison.
+#[inline]
+pub(crate) fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    if a.scale() == b.scale() {
+        a.mantissa().cmp(&b.mantissa())
+    } else {
+        a.cmp(&b)
+    }
+}
+
+/// A constant prepared for comparisons: its mantissa rescaled to every
+/// scale from its own up to the largest, so that comparing a value of such
+/// a scale with it is one exact integer comparison.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConstCmp {
+    c: Decimal,
+    /// The constant's mantissa at scale `s`, where it fits an `i128`.
+    scaled: [Option<i128>; 29],
+}
+
+impl ConstCmp {
+    pub fn new(c: Decimal) -> ConstCmp {
+        let mut scaled = [None; 29];
+        let mut m = Some(c.mantissa());
+        for (s, slot) in scaled.iter_mut().enumerate() {
+            if s as u32 >= c.scale() {
+                *slot = m;
+                m = m.and_then(|x| x.checked_mul(10));
+            }
+        }
+        ConstCmp { c, scaled }
+    }
+
+    /// `a` against the constant, exactly.
+    #[inline]
+    pub fn cmp(&self, a: Decimal) -> Ordering {
+        match self.scaled.get(a.scale() as usize) {
+            Some(Some(c)) => a.mantissa().cmp(c),
+            _ => a.cmp(&self.c),
+        }
+    }
+
+    /// The smaller of `a` and the constant, as `Decimal::min` picks it.
+    #[inline]
+    pub fn min(&self, a: Decimal) -> Decimal {
+        if self.cmp(a) == Ordering::Greater {
+            self.c
+        } else {
+            a
+        }
+    }
+
+    /// The larger of `a` and the constant, as `Decimal::max` picks it.
+    #[inline]
+    pub fn max(&self, a: Decimal) -> Decimal {
+        if self.cmp(a) == Ordering::Less {
+            self.c
+        } else {
+            a
+        }
     }
 }
 
@@ -436,8 +501,14 @@ impl Compiler<'_> {
                         a(e, m, o)?.checked_sub(c).ok_or(Arith::Overflow)
                     });
                 }
-                BinOp::Min => return Box::new(move |e, m, o| Ok(a(e, m, o)?.min(c))),
-                BinOp::Max => return Box::new(move |e, m, o| Ok(a(e, m, o)?.max(c))),
+                BinOp::Min => {
+                    let c = ConstCmp::new(c);
+                    return Box::new(move |e, m, o| Ok(c.min(a(e, m, o)?)));
+                }
+                BinOp::Max => {
+                    let c = ConstCmp::new(c);
+                    return Box::new(move |e, m, o| Ok(c.max(a(e, m, o)?)));
+                }
                 _ => {}
             }
         }
@@ -458,8 +529,14 @@ impl Compiler<'_> {
                 }
                 x.checked_div(d).ok_or(Arith::Overflow)
             }),
-            BinOp::Min => Box::new(move |e, m, o| Ok(fa(e, m, o)?.min(fb(e, m, o)?))),
-            BinOp::Max => Box::new(move |e, m, o| Ok(fa(e, m, o)?.max(fb(e, m, o)?))),
+            BinOp::Min => Box::new(move |e, m, o| {
+                let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
+                Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
+            }),
+            BinOp::Max => Box::new(move |e, m, o| {
+                let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
+                Ok(if cmp(x, y) == Ordering::Less { y } else { x })
+            }),
             _ => {
                 let f = self.boolean(&TExpr::Binary(op, Box::new(a.clone()), Box::new(b.clone())));
                 Box::new(move |e, m, o| Ok(Decimal::from(u8::from(f(e, m, o)?))))
@@ -516,7 +593,6 @@ impl Compiler<'_> {
     }
 
     fn bool_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> BoolFn {
-        use std::cmp::Ordering;
         let test = move |ord: Ordering| match op {
             BinOp::Eq => ord == Ordering::Equal,
             BinOp::Ne => ord != Ordering::Equal,
@@ -546,11 +622,11 @@ impl Compiler<'_> {
                     }
                     Kind::Dec => {
                         if let TExpr::Const(c) = b {
-                            let (c, a) = (val_dec(*c), self.dec(a));
-                            return Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&c))));
+                            let (c, a) = (ConstCmp::new(val_dec(*c)), self.dec(a));
+                            return Box::new(move |e, m, o| Ok(test(c.cmp(a(e, m, o)?))));
                         }
                         let (a, b) = (self.dec(a), self.dec(b));
-                        Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
+                        Box::new(move |e, m, o| Ok(test(cmp(a(e, m, o)?, b(e, m, o)?))))
                     }
                 }
             }
@@ -593,6 +669,57 @@ impl Compiler<'_> {
                 )
             }
             _ => Box::new(|_, _, _| Ok(0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cmp, ConstCmp};
+    use rust_decimal::Decimal;
+
+    /// The fast comparisons agree with `Decimal`'s own, across scales and signs.
+    #[test]
+    fn fast_comparisons_agree() {
+        let texts = [
+            "0",
+            "-0",
+            "0.00",
+            "1",
+            "1.0",
+            "0.999",
+            "100",
+            "100.00",
+            "99.99",
+            "-100",
+            "-99.5",
+            "500",
+            "500.000001",
+            "0.5",
+            "-0.5",
+            "1e-28",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "12345.6789",
+        ];
+        let values: Vec<Decimal> = texts
+            .iter()
+            .filter_map(|t| {
+                Decimal::from_str_exact(t)
+                    .ok()
+                    .or_else(|| Decimal::from_scientific(t).ok())
+            })
+            .collect();
+        assert_eq!(values.len(), texts.len());
+        for &c in &values {
+            let k = ConstCmp::new(c);
+            for &a in &values {
+                assert_eq!(k.cmp(a), a.cmp(&c), "{a} against {c}");
+                assert_eq!(cmp(a, c), a.cmp(&c), "{a} against {c}");
+                assert_eq!(k.min(a).to_string(), a.min(c).to_string());
+                assert_eq!(k.max(a).to_string(), a.max(c).to_string());
+            }
         }
     }
 }
