@@ -274,6 +274,35 @@ impl ConstCmp {
     }
 }
 
+/// An operand read without a call of its own: a constant, a register, an
+/// input column read in place, or a column of an earlier stage.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leaf {
+    Const(Decimal),
+    Register(NodeId),
+    Input(NodeId, usize),
+    Column(NodeId),
+}
+
+impl Leaf {
+    /// The operand's value at member `m`.
+    #[inline(always)]
+    fn read(self, e: &Env<'_>, m: MemberIx) -> Decimal {
+        match self {
+            Leaf::Const(c) => c,
+            Leaf::Register(n) => e.cur.dec(n),
+            Leaf::Input(n, c) => match e.inputs.get(c) {
+                Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                _ => e.dec(n, m, Src::Input(c)),
+            },
+            Leaf::Column(n) => match e.store.get(n) {
+                Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                _ => e.dec(n, m, Src::Earlier),
+            },
+        }
+    }
+}
+
 #[inline]
 pub(crate) fn add(a: Decimal, b: Decimal) -> R<Decimal> {
     a.checked_add(b).ok_or(Arith::Overflow)
@@ -402,6 +431,51 @@ impl Compiler<'_> {
         self.plan.nodes.get(n).is_some_and(|x| x.global)
     }
 
+    /// `t` as a [`Leaf`], when it is a constant or a decimal slot read directly.
+    fn leaf(&self, t: &TExpr) -> Option<Leaf> {
+        match t {
+            TExpr::Const(v) => Some(Leaf::Const(val_dec(*v))),
+            TExpr::Slot(n) if self.node_kind(*n) == Kind::Dec => match self.src(*n) {
+                Src::Register => Some(Leaf::Register(*n)),
+                Src::Input(c) => Some(Leaf::Input(*n, c)),
+                Src::Earlier if !self.is_global(*n) => Some(Leaf::Column(*n)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Arithmetic on two leaves in one closure, for the shapes the passes
+    /// meet most (`pv + x`, `8% * cv`, `min(gv, 500)`).
+    fn leaf_binary(&self, op: BinOp, a: Leaf, b: Leaf) -> Option<DecFn> {
+        if let (Leaf::Const(c), BinOp::Min | BinOp::Max) = (b, op) {
+            let c = ConstCmp::new(c);
+            return Some(if op == BinOp::Min {
+                Box::new(move |e, m, _| Ok(c.min(a.read(e, m))))
+            } else {
+                Box::new(move |e, m, _| Ok(c.max(a.read(e, m))))
+            });
+        }
+        Some(match op {
+            BinOp::Add => Box::new(move |e, m, _| add(a.read(e, m), b.read(e, m))),
+            BinOp::Sub => Box::new(move |e, m, _| {
+                a.read(e, m)
+                    .checked_sub(b.read(e, m))
+                    .ok_or(Arith::Overflow)
+            }),
+            BinOp::Mul => Box::new(move |e, m, _| mul(a.read(e, m), b.read(e, m))),
+            BinOp::Min => Box::new(move |e, m, _| {
+                let (x, y) = (a.read(e, m), b.read(e, m));
+                Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
+            }),
+            BinOp::Max => Box::new(move |e, m, _| {
+                let (x, y) = (a.read(e, m), b.read(e, m));
+                Ok(if cmp(x, y) == Ordering::Less { y } else { x })
+            }),
+            _ => return None,
+        })
+    }
+
     pub fn dec(&self, t: &TExpr) -> DecFn {
         match t {
             TExpr::Const(v) => {
@@ -486,6 +560,11 @@ impl Compiler<'_> {
     }
 
     fn dec_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> DecFn {
+        if let (Some(la), Some(lb)) = (self.leaf(a), self.leaf(b)) {
+            if let Some(f) = self.leaf_binary(op, la, lb) {
+                return f;
+            }
+        }
         // The commonest shapes, `8% * cv` and `pv - 100`, without a call for the constant.
         if let (TExpr::Const(c), BinOp::Mul) = (a, op) {
             let (c, b) = (val_dec(*c), self.dec(b));
@@ -621,6 +700,18 @@ impl Compiler<'_> {
                         Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
                     }
                     Kind::Dec => {
+                        match (self.leaf(a), self.leaf(b)) {
+                            (Some(la), Some(Leaf::Const(c))) => {
+                                let c = ConstCmp::new(c);
+                                return Box::new(move |e, m, _| Ok(test(c.cmp(la.read(e, m)))));
+                            }
+                            (Some(la), Some(lb)) => {
+                                return Box::new(move |e, m, _| {
+                                    Ok(test(cmp(la.read(e, m), lb.read(e, m))))
+                                });
+                            }
+                            _ => {}
+                        }
                         if let TExpr::Const(c) = b {
                             let (c, a) = (ConstCmp::new(val_dec(*c)), self.dec(a));
                             return Box::new(move |e, m, o| Ok(test(c.cmp(a(e, m, o)?))));
