@@ -194,6 +194,22 @@ impl Env<'_> {
     }
 }
 
+/// Whether `t` is made of decimal constants and arithmetic only.
+fn constant(t: &TExpr) -> bool {
+    match t {
+        TExpr::Const(Val::Dec(_)) => true,
+        TExpr::Binary(op, a, b) => {
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Min | BinOp::Max
+            ) && constant(a)
+                && constant(b)
+        }
+        TExpr::Neg(a) => constant(a),
+        _ => false,
+    }
+}
+
 pub(crate) fn val_dec(v: Val) -> Decimal {
     match v {
         Val::Dec(d) => d,
@@ -435,6 +451,7 @@ impl Compiler<'_> {
     fn leaf(&self, t: &TExpr) -> Option<Leaf> {
         match t {
             TExpr::Const(v) => Some(Leaf::Const(val_dec(*v))),
+            TExpr::Binary(..) | TExpr::Neg(_) | TExpr::ShareOf(..) => self.fold(t).map(Leaf::Const),
             TExpr::Slot(n) if self.node_kind(*n) == Kind::Dec => match self.src(*n) {
                 Src::Register => Some(Leaf::Register(*n)),
                 Src::Input(c) => Some(Leaf::Input(*n, c)),
@@ -443,6 +460,25 @@ impl Compiler<'_> {
             },
             _ => None,
         }
+    }
+
+    /// The value of a decimal expression made of constants only (`50% of
+    /// 1000`), computed once here with the same checked arithmetic; `None`
+    /// if it reads anything or fails (the failure is then met per member).
+    fn fold(&self, t: &TExpr) -> Option<Decimal> {
+        if !constant(t) || self.kind(t) != Kind::Dec {
+            return None;
+        }
+        let cur = Cur::default();
+        let env = Env {
+            store: &[],
+            own: &[],
+            base: 0,
+            inputs: &[],
+            cur: &cur,
+            placement: None,
+        };
+        self.dec(t)(&env, NONE, NONE).ok()
     }
 
     /// Arithmetic on two leaves in one closure, for the shapes the passes

@@ -668,6 +668,8 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&self, e: Arith, member: MemberIx, node: NodeId) -> EvalError {
         let member = if member == NONE {
             String::from("(network)")
@@ -734,7 +736,9 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         m: MemberIx,
     ) -> Result<(), EvalError> {
         for &node in nodes {
-            self.eval_at(node, m)?;
+            if let Err(e) = self.value_at(node, m) {
+                return Err(self.error(e, m, node));
+            }
         }
         let p = self.ctx.net.sponsor(m);
         let dm = self.depth_at(m);
@@ -999,6 +1003,14 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     }
 
     fn eval_at(&mut self, node: NodeId, m: MemberIx) -> Result<(), EvalError> {
+        self.value_at(node, m).map_err(|e| self.error(e, m, node))
+    }
+
+    /// Node `node`'s value at `m`, into its register and column; the error
+    /// stays a small [`Arith`] here so the per-member path carries no
+    /// [`EvalError`].
+    #[inline]
+    fn value_at(&mut self, node: NodeId, m: MemberIx) -> R<()> {
         let v = match self.ctx.programs.get(node) {
             None | Some(Program::Input) | Some(Program::Total(_)) => return Ok(()),
             Some(Program::Expr(c)) => {
@@ -1035,8 +1047,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Some(Program::Aggregate(_)) => self.aggregate(node, m),
             Some(Program::Differential { .. }) => self.differential(node, m).map(Val::Dec),
         };
-        let v = v.map_err(|e| self.error(e, m, node))?;
-        self.write(node, m, v);
+        self.write(node, m, v?);
         Ok(())
     }
 
