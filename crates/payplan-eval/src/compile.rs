@@ -249,10 +249,13 @@ pub(crate) struct ConstCmp {
 
 impl ConstCmp {
     pub fn new(c: Decimal) -> ConstCmp {
+        // From the smallest scale that holds the value (`500.0` as `500`),
+        // so values of a smaller scale still compare as integers.
+        let n = c.normalize();
         let mut scaled = [None; 29];
-        let mut m = Some(c.mantissa());
+        let mut m = Some(n.mantissa());
         for (s, slot) in scaled.iter_mut().enumerate() {
-            if s as u32 >= c.scale() {
+            if s as u32 >= n.scale() {
                 *slot = m;
                 m = m.and_then(|x| x.checked_mul(10));
             }

@@ -7,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::compile::{
-    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
+    add, cmp, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
 };
 use crate::error::EvalError;
 
@@ -1360,7 +1360,14 @@ fn bonus(
     }
     let a = amount(env, m, NONE)?;
     Ok(match cap {
-        Some(c) => a.min(c(env, m, NONE)?),
+        Some(c) => {
+            let c = c(env, m, NONE)?;
+            if cmp(a, c) == std::cmp::Ordering::Greater {
+                c
+            } else {
+                a
+            }
+        }
         None => a,
     })
 }
@@ -1498,7 +1505,7 @@ fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
 
 fn finish(op: AggOp, acc: Acc) -> Val {
     match (op, acc) {
-        (AggOp::Any, Acc::Total(t)) => Val::Bool(t > Decimal::ZERO),
+        (AggOp::Any, Acc::Total(t)) => Val::Bool(!t.is_zero() && t.is_sign_positive()),
         (AggOp::All, Acc::Total(t)) => Val::Bool(t.is_zero()),
         (_, Acc::Total(t)) => Val::Dec(t),
         (_, Acc::Extreme(e)) => Val::Dec(e.unwrap_or(Decimal::ZERO)),
