@@ -144,6 +144,9 @@ struct Lane<'c, 'a, 'o> {
     top: u32,
     /// Number of state slots (one per depth the lane reaches).
     slots: usize,
+    /// Per node, whether `write` has a column or window to fill besides
+    /// the register (set by `start`).
+    has_column: Vec<bool>,
 }
 
 /// What an evaluation keeps once its passes are done.
@@ -650,6 +653,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             states: (0..nodes).map(|_| State::None).collect(),
             top,
             slots,
+            has_column: vec![false; nodes],
         }
     }
 
@@ -935,6 +939,9 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
         };
+        if let Some(slot) = self.has_column.get_mut(node) {
+            *slot = windowed || !matches!(store, Store::Pending);
+        }
         if let Some(slot) = self.own.get_mut(node) {
             *slot = store;
         }
@@ -958,8 +965,17 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
     }
 
+    /// Sets node `node`'s register at `m`, and its column if it has one.
+    #[inline]
     fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
         self.cur.set(node, v);
+        if self.has_column.get(node).copied().unwrap_or(true) {
+            self.write_column(node, m, v);
+        }
+    }
+
+    /// Writes `v` into node `node`'s column (or window) at `m`.
+    fn write_column(&mut self, node: NodeId, m: MemberIx, v: Val) {
         let i = m.wrapping_sub(self.base) as usize;
         if let Some(Some(out)) = self.out.get_mut(node) {
             match (out, v) {
