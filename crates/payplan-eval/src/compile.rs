@@ -731,6 +731,13 @@ impl Compiler<'_> {
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 match self.kind(a) {
                     Kind::Rank => {
+                        // `rank >= silver` at the current member: one register read.
+                        if let (TExpr::Slot(n), TExpr::Const(Val::Rank(r))) = (a, b) {
+                            if self.local(*n) && self.node_kind(*n) == Kind::Rank {
+                                let (n, r) = (*n, *r);
+                                return Box::new(move |e, _, _| Ok(test(e.cur.rank(n).cmp(&r))));
+                            }
+                        }
                         let (a, b) = (self.rank(a), self.rank(b));
                         Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
                     }
