@@ -5,6 +5,7 @@
 use payplan_check::{BinOp, NodeId, TExpr, Ty, TypedPlan, Val};
 use payplan_network::{Column, MemberIx, PlacementTree, Side, NONE};
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
 
 /// Arithmetic that cannot be done exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +194,22 @@ impl Env<'_> {
     }
 }
 
+/// Whether `t` is made of decimal constants and arithmetic only.
+fn constant(t: &TExpr) -> bool {
+    match t {
+        TExpr::Const(Val::Dec(_)) => true,
+        TExpr::Binary(op, a, b) => {
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Min | BinOp::Max
+            ) && constant(a)
+                && constant(b)
+        }
+        TExpr::Neg(a) => constant(a),
+        _ => false,
+    }
+}
+
 pub(crate) fn val_dec(v: Val) -> Decimal {
     match v {
         Val::Dec(d) => d,
@@ -206,6 +223,102 @@ pub(crate) fn val_bool(v: Val) -> bool {
         Val::Bool(b) => b,
         Val::Dec(d) => !d.is_zero(),
         Val::Rank(r) => r > 0,
+    }
+}
+
+/// `a` against `b`: one integer comparison when both have the same scale
+/// (the common case: values of one column), else the general comparison.
+#[inline]
+pub(crate) fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    if a.scale() == b.scale() {
+        a.mantissa().cmp(&b.mantissa())
+    } else {
+        a.cmp(&b)
+    }
+}
+
+/// A constant prepared for comparisons: its mantissa rescaled to every
+/// scale from its own up to the largest, so that comparing a value of such
+/// a scale with it is one exact integer comparison.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConstCmp {
+    c: Decimal,
+    /// The constant's mantissa at scale `s`, where it fits an `i128`.
+    scaled: [Option<i128>; 29],
+}
+
+impl ConstCmp {
+    pub fn new(c: Decimal) -> ConstCmp {
+        // From the smallest scale that holds the value (`500.0` as `500`),
+        // so values of a smaller scale still compare as integers.
+        let n = c.normalize();
+        let mut scaled = [None; 29];
+        let mut m = Some(n.mantissa());
+        for (s, slot) in scaled.iter_mut().enumerate() {
+            if s as u32 >= n.scale() {
+                *slot = m;
+                m = m.and_then(|x| x.checked_mul(10));
+            }
+        }
+        ConstCmp { c, scaled }
+    }
+
+    /// `a` against the constant, exactly.
+    #[inline]
+    pub fn cmp(&self, a: Decimal) -> Ordering {
+        match self.scaled.get(a.scale() as usize) {
+            Some(Some(c)) => a.mantissa().cmp(c),
+            _ => a.cmp(&self.c),
+        }
+    }
+
+    /// The smaller of `a` and the constant, as `Decimal::min` picks it.
+    #[inline]
+    pub fn min(&self, a: Decimal) -> Decimal {
+        if self.cmp(a) == Ordering::Greater {
+            self.c
+        } else {
+            a
+        }
+    }
+
+    /// The larger of `a` and the constant, as `Decimal::max` picks it.
+    #[inline]
+    pub fn max(&self, a: Decimal) -> Decimal {
+        if self.cmp(a) == Ordering::Less {
+            self.c
+        } else {
+            a
+        }
+    }
+}
+
+/// An operand read without a call of its own: a constant, a register, an
+/// input column read in place, or a column of an earlier stage.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leaf {
+    Const(Decimal),
+    Register(NodeId),
+    Input(NodeId, usize),
+    Column(NodeId),
+}
+
+impl Leaf {
+    /// The operand's value at member `m`.
+    #[inline(always)]
+    fn read(self, e: &Env<'_>, m: MemberIx) -> Decimal {
+        match self {
+            Leaf::Const(c) => c,
+            Leaf::Register(n) => e.cur.dec(n),
+            Leaf::Input(n, c) => match e.inputs.get(c) {
+                Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                _ => e.dec(n, m, Src::Input(c)),
+            },
+            Leaf::Column(n) => match e.store.get(n) {
+                Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
+                _ => e.dec(n, m, Src::Earlier),
+            },
+        }
     }
 }
 
@@ -337,6 +450,71 @@ impl Compiler<'_> {
         self.plan.nodes.get(n).is_some_and(|x| x.global)
     }
 
+    /// `t` as a [`Leaf`], when it is a constant or a decimal slot read directly.
+    fn leaf(&self, t: &TExpr) -> Option<Leaf> {
+        match t {
+            TExpr::Const(v) => Some(Leaf::Const(val_dec(*v))),
+            TExpr::Binary(..) | TExpr::Neg(_) | TExpr::ShareOf(..) => self.fold(t).map(Leaf::Const),
+            TExpr::Slot(n) if self.node_kind(*n) == Kind::Dec => match self.src(*n) {
+                Src::Register => Some(Leaf::Register(*n)),
+                Src::Input(c) => Some(Leaf::Input(*n, c)),
+                Src::Earlier if !self.is_global(*n) => Some(Leaf::Column(*n)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The value of a decimal expression made of constants only (`50% of
+    /// 1000`), computed once here with the same checked arithmetic; `None`
+    /// if it reads anything or fails (the failure is then met per member).
+    fn fold(&self, t: &TExpr) -> Option<Decimal> {
+        if !constant(t) || self.kind(t) != Kind::Dec {
+            return None;
+        }
+        let cur = Cur::default();
+        let env = Env {
+            store: &[],
+            own: &[],
+            base: 0,
+            inputs: &[],
+            cur: &cur,
+            placement: None,
+        };
+        self.dec(t)(&env, NONE, NONE).ok()
+    }
+
+    /// Arithmetic on two leaves in one closure, for the shapes the passes
+    /// meet most (`pv + x`, `8% * cv`, `min(gv, 500)`).
+    fn leaf_binary(&self, op: BinOp, a: Leaf, b: Leaf) -> Option<DecFn> {
+        if let (Leaf::Const(c), BinOp::Min | BinOp::Max) = (b, op) {
+            let c = ConstCmp::new(c);
+            return Some(if op == BinOp::Min {
+                Box::new(move |e, m, _| Ok(c.min(a.read(e, m))))
+            } else {
+                Box::new(move |e, m, _| Ok(c.max(a.read(e, m))))
+            });
+        }
+        Some(match op {
+            BinOp::Add => Box::new(move |e, m, _| add(a.read(e, m), b.read(e, m))),
+            BinOp::Sub => Box::new(move |e, m, _| {
+                a.read(e, m)
+                    .checked_sub(b.read(e, m))
+                    .ok_or(Arith::Overflow)
+            }),
+            BinOp::Mul => Box::new(move |e, m, _| mul(a.read(e, m), b.read(e, m))),
+            BinOp::Min => Box::new(move |e, m, _| {
+                let (x, y) = (a.read(e, m), b.read(e, m));
+                Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
+            }),
+            BinOp::Max => Box::new(move |e, m, _| {
+                let (x, y) = (a.read(e, m), b.read(e, m));
+                Ok(if cmp(x, y) == Ordering::Less { y } else { x })
+            }),
+            _ => return None,
+        })
+    }
+
     pub fn dec(&self, t: &TExpr) -> DecFn {
         match t {
             TExpr::Const(v) => {
@@ -421,6 +599,11 @@ impl Compiler<'_> {
     }
 
     fn dec_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> DecFn {
+        if let (Some(la), Some(lb)) = (self.leaf(a), self.leaf(b)) {
+            if let Some(f) = self.leaf_binary(op, la, lb) {
+                return f;
+            }
+        }
         // The commonest shapes, `8% * cv` and `pv - 100`, without a call for the constant.
         if let (TExpr::Const(c), BinOp::Mul) = (a, op) {
             let (c, b) = (val_dec(*c), self.dec(b));
@@ -436,8 +619,14 @@ impl Compiler<'_> {
                         a(e, m, o)?.checked_sub(c).ok_or(Arith::Overflow)
                     });
                 }
-                BinOp::Min => return Box::new(move |e, m, o| Ok(a(e, m, o)?.min(c))),
-                BinOp::Max => return Box::new(move |e, m, o| Ok(a(e, m, o)?.max(c))),
+                BinOp::Min => {
+                    let c = ConstCmp::new(c);
+                    return Box::new(move |e, m, o| Ok(c.min(a(e, m, o)?)));
+                }
+                BinOp::Max => {
+                    let c = ConstCmp::new(c);
+                    return Box::new(move |e, m, o| Ok(c.max(a(e, m, o)?)));
+                }
                 _ => {}
             }
         }
@@ -458,8 +647,14 @@ impl Compiler<'_> {
                 }
                 x.checked_div(d).ok_or(Arith::Overflow)
             }),
-            BinOp::Min => Box::new(move |e, m, o| Ok(fa(e, m, o)?.min(fb(e, m, o)?))),
-            BinOp::Max => Box::new(move |e, m, o| Ok(fa(e, m, o)?.max(fb(e, m, o)?))),
+            BinOp::Min => Box::new(move |e, m, o| {
+                let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
+                Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
+            }),
+            BinOp::Max => Box::new(move |e, m, o| {
+                let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
+                Ok(if cmp(x, y) == Ordering::Less { y } else { x })
+            }),
             _ => {
                 let f = self.boolean(&TExpr::Binary(op, Box::new(a.clone()), Box::new(b.clone())));
                 Box::new(move |e, m, o| Ok(Decimal::from(u8::from(f(e, m, o)?))))
@@ -516,7 +711,6 @@ impl Compiler<'_> {
     }
 
     fn bool_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> BoolFn {
-        use std::cmp::Ordering;
         let test = move |ord: Ordering| match op {
             BinOp::Eq => ord == Ordering::Equal,
             BinOp::Ne => ord != Ordering::Equal,
@@ -537,6 +731,13 @@ impl Compiler<'_> {
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 match self.kind(a) {
                     Kind::Rank => {
+                        // `rank >= silver` at the current member: one register read.
+                        if let (TExpr::Slot(n), TExpr::Const(Val::Rank(r))) = (a, b) {
+                            if self.local(*n) && self.node_kind(*n) == Kind::Rank {
+                                let (n, r) = (*n, *r);
+                                return Box::new(move |e, _, _| Ok(test(e.cur.rank(n).cmp(&r))));
+                            }
+                        }
                         let (a, b) = (self.rank(a), self.rank(b));
                         Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
                     }
@@ -545,12 +746,24 @@ impl Compiler<'_> {
                         Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
                     }
                     Kind::Dec => {
+                        match (self.leaf(a), self.leaf(b)) {
+                            (Some(la), Some(Leaf::Const(c))) => {
+                                let c = ConstCmp::new(c);
+                                return Box::new(move |e, m, _| Ok(test(c.cmp(la.read(e, m)))));
+                            }
+                            (Some(la), Some(lb)) => {
+                                return Box::new(move |e, m, _| {
+                                    Ok(test(cmp(la.read(e, m), lb.read(e, m))))
+                                });
+                            }
+                            _ => {}
+                        }
                         if let TExpr::Const(c) = b {
-                            let (c, a) = (val_dec(*c), self.dec(a));
-                            return Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&c))));
+                            let (c, a) = (ConstCmp::new(val_dec(*c)), self.dec(a));
+                            return Box::new(move |e, m, o| Ok(test(c.cmp(a(e, m, o)?))));
                         }
                         let (a, b) = (self.dec(a), self.dec(b));
-                        Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
+                        Box::new(move |e, m, o| Ok(test(cmp(a(e, m, o)?, b(e, m, o)?))))
                     }
                 }
             }
@@ -593,6 +806,57 @@ impl Compiler<'_> {
                 )
             }
             _ => Box::new(|_, _, _| Ok(0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cmp, ConstCmp};
+    use rust_decimal::Decimal;
+
+    /// The fast comparisons agree with `Decimal`'s own, across scales and signs.
+    #[test]
+    fn fast_comparisons_agree() {
+        let texts = [
+            "0",
+            "-0",
+            "0.00",
+            "1",
+            "1.0",
+            "0.999",
+            "100",
+            "100.00",
+            "99.99",
+            "-100",
+            "-99.5",
+            "500",
+            "500.000001",
+            "0.5",
+            "-0.5",
+            "1e-28",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "12345.6789",
+        ];
+        let values: Vec<Decimal> = texts
+            .iter()
+            .filter_map(|t| {
+                Decimal::from_str_exact(t)
+                    .ok()
+                    .or_else(|| Decimal::from_scientific(t).ok())
+            })
+            .collect();
+        assert_eq!(values.len(), texts.len());
+        for &c in &values {
+            let k = ConstCmp::new(c);
+            for &a in &values {
+                assert_eq!(k.cmp(a), a.cmp(&c), "{a} against {c}");
+                assert_eq!(cmp(a, c), a.cmp(&c), "{a} against {c}");
+                assert_eq!(k.min(a).to_string(), a.min(c).to_string());
+                assert_eq!(k.max(a).to_string(), a.max(c).to_string());
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::compile::{
-    add, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
+    add, cmp, kind_of_ty, mul, Arith, BoolFn, Compiled, Compiler, Cur, DecFn, Env, Kind, Store, R,
 };
 use crate::error::EvalError;
 
@@ -144,6 +144,9 @@ struct Lane<'c, 'a, 'o> {
     top: u32,
     /// Number of state slots (one per depth the lane reaches).
     slots: usize,
+    /// Per node, whether `write` has a column or window to fill besides
+    /// the register (set by `start`).
+    has_column: Vec<bool>,
 }
 
 /// What an evaluation keeps once its passes are done.
@@ -650,6 +653,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             states: (0..nodes).map(|_| State::None).collect(),
             top,
             slots,
+            has_column: vec![false; nodes],
         }
     }
 
@@ -668,6 +672,8 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&self, e: Arith, member: MemberIx, node: NodeId) -> EvalError {
         let member = if member == NONE {
             String::from("(network)")
@@ -734,7 +740,9 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         m: MemberIx,
     ) -> Result<(), EvalError> {
         for &node in nodes {
-            self.eval_at(node, m)?;
+            if let Err(e) = self.value_at(node, m) {
+                return Err(self.error(e, m, node));
+            }
         }
         let p = self.ctx.net.sponsor(m);
         let dm = self.depth_at(m);
@@ -931,6 +939,9 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
         };
+        if let Some(slot) = self.has_column.get_mut(node) {
+            *slot = windowed || !matches!(store, Store::Pending);
+        }
         if let Some(slot) = self.own.get_mut(node) {
             *slot = store;
         }
@@ -954,8 +965,17 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
     }
 
+    /// Sets node `node`'s register at `m`, and its column if it has one.
+    #[inline]
     fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
         self.cur.set(node, v);
+        if self.has_column.get(node).copied().unwrap_or(true) {
+            self.write_column(node, m, v);
+        }
+    }
+
+    /// Writes `v` into node `node`'s column (or window) at `m`.
+    fn write_column(&mut self, node: NodeId, m: MemberIx, v: Val) {
         let i = m.wrapping_sub(self.base) as usize;
         if let Some(Some(out)) = self.out.get_mut(node) {
             match (out, v) {
@@ -999,6 +1019,14 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     }
 
     fn eval_at(&mut self, node: NodeId, m: MemberIx) -> Result<(), EvalError> {
+        self.value_at(node, m).map_err(|e| self.error(e, m, node))
+    }
+
+    /// Node `node`'s value at `m`, into its register and column; the error
+    /// stays a small [`Arith`] here so the per-member path carries no
+    /// [`EvalError`].
+    #[inline]
+    fn value_at(&mut self, node: NodeId, m: MemberIx) -> R<()> {
         let v = match self.ctx.programs.get(node) {
             None | Some(Program::Input) | Some(Program::Total(_)) => return Ok(()),
             Some(Program::Expr(c)) => {
@@ -1035,8 +1063,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Some(Program::Aggregate(_)) => self.aggregate(node, m),
             Some(Program::Differential { .. }) => self.differential(node, m).map(Val::Dec),
         };
-        let v = v.map_err(|e| self.error(e, m, node))?;
-        self.write(node, m, v);
+        self.write(node, m, v?);
         Ok(())
     }
 
@@ -1349,7 +1376,14 @@ fn bonus(
     }
     let a = amount(env, m, NONE)?;
     Ok(match cap {
-        Some(c) => a.min(c(env, m, NONE)?),
+        Some(c) => {
+            let c = c(env, m, NONE)?;
+            if cmp(a, c) == std::cmp::Ordering::Greater {
+                c
+            } else {
+                a
+            }
+        }
         None => a,
     })
 }
@@ -1487,7 +1521,7 @@ fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
 
 fn finish(op: AggOp, acc: Acc) -> Val {
     match (op, acc) {
-        (AggOp::Any, Acc::Total(t)) => Val::Bool(t > Decimal::ZERO),
+        (AggOp::Any, Acc::Total(t)) => Val::Bool(!t.is_zero() && t.is_sign_positive()),
         (AggOp::All, Acc::Total(t)) => Val::Bool(t.is_zero()),
         (_, Acc::Total(t)) => Val::Dec(t),
         (_, Acc::Extreme(e)) => Val::Dec(e.unwrap_or(Decimal::ZERO)),
