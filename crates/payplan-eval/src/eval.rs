@@ -1192,14 +1192,13 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                         };
                         let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
                         if let Some(r) = parent.get_mut(1) {
-                            *r = add(*r, own)?;
+                            add_to(r, own)?;
                         }
                         let shift = usize::from(keeps_level);
-                        for (j, x) in child.iter().enumerate().skip(1) {
-                            if let Some(r) = parent.get_mut(j + shift) {
-                                *r = add(*r, *x)?;
-                            }
-                        }
+                        add_row(
+                            parent.get_mut(1 + shift..).unwrap_or_default(),
+                            child.get(1..).unwrap_or_default(),
+                        )?;
                     }
                     Relation::Generations {
                         width, counting, ..
@@ -1208,24 +1207,18 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                         let counts = counting(&env, m, NONE)?;
                         let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
                         if let Some(r) = parent.get_mut(usize::from(counts)) {
-                            *r = add(*r, own)?;
+                            add_to(r, own)?;
                         }
                         // Below a counted child, its generations move one down.
                         let shift = usize::from(counts);
-                        for (j, x) in child.iter().enumerate() {
-                            if let Some(r) = parent.get_mut(j + shift) {
-                                *r = add(*r, *x)?;
-                            }
-                        }
+                        add_row(parent.get_mut(shift..).unwrap_or_default(), child)?;
                     }
                     Relation::Upline | Relation::Placement(_) => {}
                 }
             }
             Some(Program::Differential { buckets, .. }) => {
                 let (parent, child) = rows(&mut self.states, node, dp, dm, buckets.len());
-                for (r, x) in parent.iter_mut().zip(child.iter()) {
-                    *r = add(*r, *x)?;
-                }
+                add_row(parent, child)?;
             }
             _ => {}
         }
@@ -1353,9 +1346,7 @@ fn merge_slot(op: AggOp, to: &mut State, from: &State, d: usize, slots: usize) -
         (State::Wide(to), State::Wide(from)) => {
             let width = to.len() / slots;
             let row = to.get_mut(d * width..(d + 1) * width).unwrap_or_default();
-            for (r, x) in row.iter_mut().zip(from) {
-                *r = add(*r, *x)?;
-            }
+            add_row(row, from)?;
         }
         _ => {}
     }
@@ -1438,6 +1429,28 @@ fn wide_row_mut(states: &mut [State], node: NodeId, m: MemberIx, width: usize) -
         }
         _ => &mut [],
     }
+}
+
+/// `*r = r + x`, without the addition when `x` is zero: rust_decimal
+/// returns `r + 0` as `r` and `0 + 0` as the right zero, bit for bit.
+#[inline(always)]
+fn add_to(r: &mut Decimal, x: Decimal) -> R<()> {
+    if !x.is_zero() {
+        *r = add(*r, x)?;
+    } else if r.is_zero() {
+        *r = x;
+    }
+    Ok(())
+}
+
+/// Adds `from` into `to` element by element (up to the shorter length),
+/// skipping zeros as [`add_to`] does; most rows are mostly zero.
+#[inline]
+fn add_row(to: &mut [Decimal], from: &[Decimal]) -> R<()> {
+    for (r, x) in to.iter_mut().zip(from) {
+        add_to(r, *x)?;
+    }
+    Ok(())
 }
 
 /// The rows of sponsor `p` (to add to) and member `m` (to read); `p < m`
@@ -1525,5 +1538,36 @@ fn finish(op: AggOp, acc: Acc) -> Val {
         (AggOp::All, Acc::Total(t)) => Val::Bool(t.is_zero()),
         (_, Acc::Total(t)) => Val::Dec(t),
         (_, Acc::Extreme(e)) => Val::Dec(e.unwrap_or(Decimal::ZERO)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `add_to` must give the very bits `add` gives, zeros of any scale included.
+    #[test]
+    fn add_to_matches_add_bit_for_bit() -> Result<(), Arith> {
+        let xs = [
+            Decimal::ZERO,
+            Decimal::new(0, 2),
+            -Decimal::new(0, 3),
+            Decimal::new(5, 1),
+            Decimal::new(-125, 2),
+            Decimal::new(1 << 40, 4),
+            Decimal::MAX,
+            Decimal::new(0, 28),
+        ];
+        for a in xs {
+            for b in xs {
+                let mut r = a;
+                let want = add(a, b);
+                match add_to(&mut r, b) {
+                    Ok(()) => assert_eq!(Ok(r.serialize()), want.map(|w| w.serialize())),
+                    Err(e) => assert_eq!(Err(e), want.map(|w| w.serialize())),
+                }
+            }
+        }
+        Ok(())
     }
 }
