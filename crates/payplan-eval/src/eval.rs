@@ -1150,34 +1150,24 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 let op = agg.op;
                 match &agg.relation {
                     Relation::Children => {
-                        let acc = combine(
-                            op,
-                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
-                            element(&env, agg, m, p)?,
-                        )?;
-                        set_acc(&mut self.states, node, dp, acc);
+                        let x = element(&env, agg, m, p)?;
+                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
+                            *acc = combine(op, *acc, x)?;
+                        }
                     }
                     Relation::Downline => {
-                        let mine = combine(
-                            op,
-                            acc_at(&self.states, node, dm).unwrap_or(identity(op)),
-                            element(&env, agg, m, NONE)?,
-                        )?;
-                        let acc = merge(
-                            op,
-                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
-                            mine,
-                        )?;
-                        set_acc(&mut self.states, node, dp, acc);
+                        let x = element(&env, agg, m, NONE)?;
+                        let below = acc_at(&self.states, node, dm).unwrap_or(identity(op));
+                        let mine = combine(op, below, x)?;
+                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
+                            *acc = merge(op, *acc, mine)?;
+                        }
                     }
                     Relation::Group => {
                         let mine = acc_at(&self.states, node, dm).unwrap_or(identity(op));
-                        let acc = merge(
-                            op,
-                            acc_at(&self.states, node, dp).unwrap_or(identity(op)),
-                            mine,
-                        )?;
-                        set_acc(&mut self.states, node, dp, acc);
+                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
+                            *acc = merge(op, *acc, mine)?;
+                        }
                     }
                     Relation::Levels {
                         width,
@@ -1380,6 +1370,7 @@ fn bonus(
 }
 
 /// What member `x` adds to an aggregate, or `None` when filtered out.
+#[inline]
 fn element(env: &Env<'_>, agg: &Aggregate, x: MemberIx, outer: MemberIx) -> R<Option<Decimal>> {
     if let Some(f) = &agg.filter {
         if !f(env, x, outer)? {
@@ -1396,6 +1387,7 @@ fn element(env: &Env<'_>, agg: &Aggregate, x: MemberIx, outer: MemberIx) -> R<Op
     }))
 }
 
+#[inline]
 fn acc_at(states: &[State], node: NodeId, m: MemberIx) -> Option<Acc> {
     match states.get(node) {
         Some(State::Acc(v)) => v.get(m as usize).copied(),
@@ -1403,6 +1395,17 @@ fn acc_at(states: &[State], node: NodeId, m: MemberIx) -> Option<Acc> {
     }
 }
 
+/// The accumulator of `node` at slot `m`, to update in place (one lookup
+/// instead of a read and a write).
+#[inline]
+fn acc_mut(states: &mut [State], node: NodeId, m: MemberIx) -> Option<&mut Acc> {
+    match states.get_mut(node) {
+        Some(State::Acc(v)) => v.get_mut(m as usize),
+        _ => None,
+    }
+}
+
+#[inline]
 fn set_acc(states: &mut [State], node: NodeId, m: MemberIx, acc: Acc) {
     if let Some(State::Acc(v)) = states.get_mut(node) {
         if let Some(slot) = v.get_mut(m as usize) {
@@ -1411,6 +1414,7 @@ fn set_acc(states: &mut [State], node: NodeId, m: MemberIx, acc: Acc) {
     }
 }
 
+#[inline]
 fn wide_row(states: &[State], node: NodeId, m: MemberIx, width: usize) -> &[Decimal] {
     match states.get(node) {
         Some(State::Wide(data)) => {
@@ -1455,6 +1459,7 @@ fn add_row(to: &mut [Decimal], from: &[Decimal]) -> R<()> {
 
 /// The rows of sponsor `p` (to add to) and member `m` (to read); `p < m`
 /// in preorder, so the two never overlap.
+#[inline]
 fn rows(
     states: &mut [State],
     node: NodeId,
@@ -1502,6 +1507,7 @@ fn levelled(
     Ok(finish(op, Acc::Total(total)))
 }
 
+#[inline]
 fn identity(op: AggOp) -> Acc {
     match op {
         AggOp::Min | AggOp::Max => Acc::Extreme(None),
@@ -1510,6 +1516,7 @@ fn identity(op: AggOp) -> Acc {
 }
 
 /// Adds one member's contribution.
+#[inline]
 fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> R<Acc> {
     let Some(x) = x else { return Ok(acc) };
     Ok(match (acc, op) {
@@ -1521,6 +1528,7 @@ fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> R<Acc> {
 }
 
 /// Combines two partial aggregates of the same kind.
+#[inline]
 fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
     Ok(match (a, b) {
         (Acc::Total(x), Acc::Total(y)) => Acc::Total(add(x, y)?),
@@ -1532,6 +1540,7 @@ fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
     })
 }
 
+#[inline]
 fn finish(op: AggOp, acc: Acc) -> Val {
     match (op, acc) {
         (AggOp::Any, Acc::Total(t)) => Val::Bool(!t.is_zero() && t.is_sign_positive()),
