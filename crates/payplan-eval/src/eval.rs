@@ -1370,7 +1370,7 @@ fn bonus(
 }
 
 /// What member `x` adds to an aggregate, or `None` when filtered out.
-#[inline]
+#[inline(always)]
 fn element(env: &Env<'_>, agg: &Aggregate, x: MemberIx, outer: MemberIx) -> R<Option<Decimal>> {
     if let Some(f) = &agg.filter {
         if !f(env, x, outer)? {
@@ -1387,7 +1387,7 @@ fn element(env: &Env<'_>, agg: &Aggregate, x: MemberIx, outer: MemberIx) -> R<Op
     }))
 }
 
-#[inline]
+#[inline(always)]
 fn acc_at(states: &[State], node: NodeId, m: MemberIx) -> Option<Acc> {
     match states.get(node) {
         Some(State::Acc(v)) => v.get(m as usize).copied(),
@@ -1397,7 +1397,7 @@ fn acc_at(states: &[State], node: NodeId, m: MemberIx) -> Option<Acc> {
 
 /// The accumulator of `node` at slot `m`, to update in place (one lookup
 /// instead of a read and a write).
-#[inline]
+#[inline(always)]
 fn acc_mut(states: &mut [State], node: NodeId, m: MemberIx) -> Option<&mut Acc> {
     match states.get_mut(node) {
         Some(State::Acc(v)) => v.get_mut(m as usize),
@@ -1507,7 +1507,7 @@ fn levelled(
     Ok(finish(op, Acc::Total(total)))
 }
 
-#[inline]
+#[inline(always)]
 fn identity(op: AggOp) -> Acc {
     match op {
         AggOp::Min | AggOp::Max => Acc::Extreme(None),
@@ -1516,7 +1516,7 @@ fn identity(op: AggOp) -> Acc {
 }
 
 /// Adds one member's contribution.
-#[inline]
+#[inline(always)]
 fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> R<Acc> {
     let Some(x) = x else { return Ok(acc) };
     Ok(match (acc, op) {
@@ -1528,7 +1528,7 @@ fn combine(op: AggOp, acc: Acc, x: Option<Decimal>) -> R<Acc> {
 }
 
 /// Combines two partial aggregates of the same kind.
-#[inline]
+#[inline(always)]
 fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
     Ok(match (a, b) {
         (Acc::Total(x), Acc::Total(y)) => Acc::Total(add(x, y)?),
@@ -1540,7 +1540,7 @@ fn merge(op: AggOp, a: Acc, b: Acc) -> R<Acc> {
     })
 }
 
-#[inline]
+#[inline(always)]
 fn finish(op: AggOp, acc: Acc) -> Val {
     match (op, acc) {
         (AggOp::Any, Acc::Total(t)) => Val::Bool(!t.is_zero() && t.is_sign_positive()),
