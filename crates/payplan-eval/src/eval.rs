@@ -746,11 +746,23 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
         let p = self.ctx.net.sponsor(m);
         let dm = self.depth_at(m);
-        for &node in pushing {
-            if p != NONE {
-                self.push(node, m, p, dm)
-                    .map_err(|e| self.error(e, m, node))?;
+        if p != NONE {
+            // One view of the registers and columns for every node's push.
+            let env = Env {
+                store: self.ctx.store,
+                own: &self.own,
+                base: self.base,
+                inputs: self.ctx.net.columns(),
+                cur: &self.cur,
+                placement: self.ctx.net.placement(),
+            };
+            for &node in pushing {
+                if let Err(e) = push(&env, self.ctx.programs, &mut self.states, node, m, p, dm) {
+                    return Err(self.error(e, m, node));
+                }
             }
+        }
+        for &node in pushing {
             self.clear_slot(node, dm);
         }
         Ok(())
@@ -1068,7 +1080,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     }
 
     /// An aggregate's value at `m`. Members below `m` have already pushed
-    /// their contributions into `m`'s state (see [`Lane::push`]).
+    /// their contributions into `m`'s state (see [`push`]).
     fn aggregate(&mut self, node: NodeId, m: MemberIx) -> R<Val> {
         let Some(Program::Aggregate(agg)) = self.ctx.programs.get(node) else {
             return Ok(Val::Dec(Decimal::ZERO));
@@ -1131,88 +1143,6 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 m,
             ),
         }
-    }
-
-    /// Adds member `m`'s contribution to its sponsor's state, once every
-    /// node of the pass is known at `m`.
-    fn push(&mut self, node: NodeId, m: MemberIx, p: MemberIx, dm: MemberIx) -> R<()> {
-        let dp = dm.saturating_sub(1);
-        let env = Env {
-            store: self.ctx.store,
-            own: &self.own,
-            base: self.base,
-            inputs: self.ctx.net.columns(),
-            cur: &self.cur,
-            placement: self.ctx.net.placement(),
-        };
-        match self.ctx.programs.get(node) {
-            Some(Program::Aggregate(agg)) => {
-                let op = agg.op;
-                match &agg.relation {
-                    Relation::Children => {
-                        let x = element(&env, agg, m, p)?;
-                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
-                            *acc = combine(op, *acc, x)?;
-                        }
-                    }
-                    Relation::Downline => {
-                        let x = element(&env, agg, m, NONE)?;
-                        let below = acc_at(&self.states, node, dm).unwrap_or(identity(op));
-                        let mine = combine(op, below, x)?;
-                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
-                            *acc = merge(op, *acc, mine)?;
-                        }
-                    }
-                    Relation::Group => {
-                        let mine = acc_at(&self.states, node, dm).unwrap_or(identity(op));
-                        if let Some(acc) = acc_mut(&mut self.states, node, dp) {
-                            *acc = merge(op, *acc, mine)?;
-                        }
-                    }
-                    Relation::Levels {
-                        width,
-                        compressed_by,
-                        ..
-                    } => {
-                        let own = element(&env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
-                        // Below a child that keeps its level, the child's levels move one down.
-                        let keeps_level = match compressed_by {
-                            Some(cond) => cond(&env, m, NONE)?,
-                            None => true,
-                        };
-                        let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
-                        if let Some(r) = parent.get_mut(1) {
-                            add_to(r, own)?;
-                        }
-                        let shift = usize::from(keeps_level);
-                        add_row(
-                            parent.get_mut(1 + shift..).unwrap_or_default(),
-                            child.get(1..).unwrap_or_default(),
-                        )?;
-                    }
-                    Relation::Generations {
-                        width, counting, ..
-                    } => {
-                        let own = element(&env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
-                        let counts = counting(&env, m, NONE)?;
-                        let (parent, child) = rows(&mut self.states, node, dp, dm, *width);
-                        if let Some(r) = parent.get_mut(usize::from(counts)) {
-                            add_to(r, own)?;
-                        }
-                        // Below a counted child, its generations move one down.
-                        let shift = usize::from(counts);
-                        add_row(parent.get_mut(shift..).unwrap_or_default(), child)?;
-                    }
-                    Relation::Upline | Relation::Placement(_) => {}
-                }
-            }
-            Some(Program::Differential { buckets, .. }) => {
-                let (parent, child) = rows(&mut self.states, node, dp, dm, buckets.len());
-                add_row(parent, child)?;
-            }
-            _ => {}
-        }
-        Ok(())
     }
 
     /// Whether a node's pass pushes state from members to their sponsors.
@@ -1323,6 +1253,88 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         }
         Ok(())
     }
+}
+
+/// Adds member `m`'s contribution (at slot `dm`) to its sponsor's state
+/// (slot `dm - 1`), once every node of the pass is known at `m`.
+fn push(
+    env: &Env<'_>,
+    programs: &[Program],
+    states: &mut [State],
+    node: NodeId,
+    m: MemberIx,
+    p: MemberIx,
+    dm: MemberIx,
+) -> R<()> {
+    let dp = dm.saturating_sub(1);
+    match programs.get(node) {
+        Some(Program::Aggregate(agg)) => {
+            let op = agg.op;
+            match &agg.relation {
+                Relation::Children => {
+                    let x = element(env, agg, m, p)?;
+                    if let Some(acc) = acc_mut(states, node, dp) {
+                        *acc = combine(op, *acc, x)?;
+                    }
+                }
+                Relation::Downline => {
+                    let x = element(env, agg, m, NONE)?;
+                    let below = acc_at(states, node, dm).unwrap_or(identity(op));
+                    let mine = combine(op, below, x)?;
+                    if let Some(acc) = acc_mut(states, node, dp) {
+                        *acc = merge(op, *acc, mine)?;
+                    }
+                }
+                Relation::Group => {
+                    let mine = acc_at(states, node, dm).unwrap_or(identity(op));
+                    if let Some(acc) = acc_mut(states, node, dp) {
+                        *acc = merge(op, *acc, mine)?;
+                    }
+                }
+                Relation::Levels {
+                    width,
+                    compressed_by,
+                    ..
+                } => {
+                    let own = element(env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
+                    // Below a child that keeps its level, the child's levels move one down.
+                    let keeps_level = match compressed_by {
+                        Some(cond) => cond(env, m, NONE)?,
+                        None => true,
+                    };
+                    let (parent, child) = rows(states, node, dp, dm, *width);
+                    if let Some(r) = parent.get_mut(1) {
+                        add_to(r, own)?;
+                    }
+                    let shift = usize::from(keeps_level);
+                    add_row(
+                        parent.get_mut(1 + shift..).unwrap_or_default(),
+                        child.get(1..).unwrap_or_default(),
+                    )?;
+                }
+                Relation::Generations {
+                    width, counting, ..
+                } => {
+                    let own = element(env, agg, m, NONE)?.unwrap_or(Decimal::ZERO);
+                    let counts = counting(env, m, NONE)?;
+                    let (parent, child) = rows(states, node, dp, dm, *width);
+                    if let Some(r) = parent.get_mut(usize::from(counts)) {
+                        add_to(r, own)?;
+                    }
+                    // Below a counted child, its generations move one down.
+                    let shift = usize::from(counts);
+                    add_row(parent.get_mut(shift..).unwrap_or_default(), child)?;
+                }
+                Relation::Upline | Relation::Placement(_) => {}
+            }
+        }
+        Some(Program::Differential { buckets, .. }) => {
+            let (parent, child) = rows(states, node, dp, dm, buckets.len());
+            add_row(parent, child)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Merges `from`'s slot 0 into `to`'s slot `d` (of `slots`).
