@@ -1101,10 +1101,17 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 acc_at(&self.states, node, dm).unwrap_or(identity(op)),
             )),
             Relation::Group => {
-                let below = acc_at(&self.states, node, dm).unwrap_or(identity(op));
-                let acc = combine(op, below, element(&env, agg, m, NONE)?)?;
-                set_acc(&mut self.states, node, dm, acc);
-                Ok(finish(op, acc))
+                let x = element(&env, agg, m, NONE)?;
+                Ok(finish(
+                    op,
+                    match acc_mut(&mut self.states, node, dm) {
+                        Some(acc) => {
+                            *acc = combine(op, *acc, x)?;
+                            *acc
+                        }
+                        None => combine(op, identity(op), x)?,
+                    },
+                ))
             }
             Relation::Upline => {
                 let p = self.ctx.net.sponsor(m);
