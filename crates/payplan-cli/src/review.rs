@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use payplan::review::{Breakage, RankReview, Review, Stats};
+use payplan::review::{Breakage, RankReview, Review, Stats, TopShare};
 use payplan::Decimal;
 use rust_decimal::RoundingStrategy;
 
@@ -235,6 +235,21 @@ pub(crate) fn rank_cells(r: &RankReview, places: u32) -> Vec<String> {
     cells
 }
 
+/// What the best-paid members receive: `2 members receive 70.1% of all pay (1109.30)`.
+pub(crate) fn top_share(top: &TopShare, places: u32) -> String {
+    format!(
+        "{} {} {} of all pay ({})",
+        members(top.members),
+        if top.members == 1 {
+            "receives"
+        } else {
+            "receive"
+        },
+        percent(top.share),
+        money(top.paid, places)
+    )
+}
+
 /// One row of the breakage table.
 pub(crate) fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
     vec![
@@ -354,20 +369,7 @@ pub(crate) fn text(review: &Review, network: &Path) -> String {
         ("top 1%", &income.top_1_percent),
         ("top 10%", &income.top_10_percent),
     ] {
-        table.row(vec![
-            format!("{name} of earners"),
-            format!(
-                "{} {} {} of all pay ({})",
-                members(top.members),
-                if top.members == 1 {
-                    "receives"
-                } else {
-                    "receive"
-                },
-                percent(top.share),
-                m(top.paid)
-            ),
-        ]);
+        table.row(vec![format!("{name} of earners"), top_share(top, places)]);
     }
     table.render(&mut out);
     let mut header = vec!["percentile".to_owned()];

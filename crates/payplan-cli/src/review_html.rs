@@ -9,8 +9,8 @@ use payplan::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::review::{
-    breakage_cells, members, money, percent, rank_cells, rank_name, share, BREAKAGE_HEADER,
-    RANK_HEADER,
+    breakage_cells, members, money, percent, rank_cells, rank_name, share, top_share,
+    BREAKAGE_HEADER, RANK_HEADER,
 };
 
 const STYLE: &str = "
@@ -331,20 +331,7 @@ pub(crate) fn page(review: &Review, network: &Path) -> String {
         ("top 1% of earners", &income.top_1_percent),
         ("top 10% of earners", &income.top_10_percent),
     ] {
-        line(
-            name,
-            format!(
-                "{} {} {} of all pay ({})",
-                members(top.members),
-                if top.members == 1 {
-                    "receives"
-                } else {
-                    "receive"
-                },
-                percent(top.share),
-                m(top.paid)
-            ),
-        );
+        line(name, top_share(top, places));
     }
     out.push_str("</table>");
     let header: Vec<String> = std::iter::once("percentile".to_owned())

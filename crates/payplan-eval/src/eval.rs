@@ -120,6 +120,21 @@ struct Ctx<'a> {
     register_only: &'a [bool],
 }
 
+impl<'a> Ctx<'a> {
+    /// What compiled expressions read at a member of a lane: earlier
+    /// stages, the lane's columns (`own`, from member `base`) and registers.
+    fn env<'e>(&'e self, own: &'e [Store], base: MemberIx, cur: &'e Cur) -> Env<'e> {
+        Env {
+            store: self.store,
+            own,
+            base,
+            inputs: self.net.columns(),
+            cur,
+            placement: self.net.placement(),
+        }
+    }
+}
+
 /// A lane's window on a column of the running stage.
 enum Out<'o> {
     Dec(&'o mut [Decimal]),
@@ -662,14 +677,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     }
 
     fn env(&self) -> Env<'_> {
-        Env {
-            store: self.ctx.store,
-            own: &self.own,
-            base: self.base,
-            inputs: self.ctx.net.columns(),
-            cur: &self.cur,
-            placement: self.ctx.net.placement(),
-        }
+        self.ctx.env(&self.own, self.base, &self.cur)
     }
 
     #[cold]
@@ -748,14 +756,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         let dm = self.depth_at(m);
         if p != NONE {
             // One view of the registers and columns for every node's push.
-            let env = Env {
-                store: self.ctx.store,
-                own: &self.own,
-                base: self.base,
-                inputs: self.ctx.net.columns(),
-                cur: &self.cur,
-                placement: self.ctx.net.placement(),
-            };
+            let env = self.ctx.env(&self.own, self.base, &self.cur);
             for &node in pushing {
                 if let Err(e) = push(&env, self.ctx.programs, &mut self.states, node, m, p, dm) {
                     return Err(self.error(e, m, node));
@@ -1087,14 +1088,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         };
         let op = agg.op;
         let dm = self.depth_at(m);
-        let env = Env {
-            store: self.ctx.store,
-            own: &self.own,
-            base: self.base,
-            inputs: self.ctx.net.columns(),
-            cur: &self.cur,
-            placement: self.ctx.net.placement(),
-        };
+        let env = self.ctx.env(&self.own, self.base, &self.cur);
         match &agg.relation {
             Relation::Children | Relation::Downline => Ok(finish(
                 op,
@@ -1176,14 +1170,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         else {
             return Ok(Decimal::ZERO);
         };
-        let env = Env {
-            store: self.ctx.store,
-            own: &self.own,
-            base: self.base,
-            inputs: self.ctx.net.columns(),
-            cur: &self.cur,
-            placement: self.ctx.net.placement(),
-        };
+        let env = self.ctx.env(&self.own, self.base, &self.cur);
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable(p));
         let own = value(&env, m, NONE)?;
         let start = bucket_of(Decimal::ZERO)?;
