@@ -1037,47 +1037,63 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
 
     /// Node `node`'s value at `m`, into its register and column; the error
     /// stays a small [`Arith`] here so the per-member path carries no
-    /// [`EvalError`].
+    /// [`EvalError`]. Each kind of node writes its typed register directly.
     #[inline]
     fn value_at(&mut self, node: NodeId, m: MemberIx) -> R<()> {
-        let v = match self.ctx.programs.get(node) {
-            None | Some(Program::Input) | Some(Program::Total(_)) => return Ok(()),
-            Some(Program::Expr(c)) => {
-                let env = self.env();
-                match c {
-                    Compiled::Dec(f) => f(&env, m, NONE).map(Val::Dec),
-                    Compiled::Bool(f) => f(&env, m, NONE).map(Val::Bool),
-                    Compiled::Rank(f) => f(&env, m, NONE).map(Val::Rank),
-                }
+        match self.ctx.programs.get(node) {
+            None | Some(Program::Input) | Some(Program::Total(_)) => {}
+            Some(Program::Expr(Compiled::Dec(f))) => {
+                let d = f(&self.env(), m, NONE)?;
+                self.write_dec(node, m, d);
+            }
+            Some(Program::Expr(Compiled::Bool(f))) => {
+                let b = f(&self.env(), m, NONE)?;
+                self.write(node, m, Val::Bool(b));
+            }
+            Some(Program::Expr(Compiled::Rank(f))) => {
+                let r = f(&self.env(), m, NONE)?;
+                self.write(node, m, Val::Rank(r));
             }
             Some(Program::Rank(requirements)) => {
                 let env = self.env();
-                let mut rank = Ok(0u16);
+                let mut rank = 0u16;
                 for (i, req) in requirements.iter().enumerate().rev() {
-                    match req(&env, m, NONE) {
-                        Ok(true) => {
-                            rank = Ok(u16::try_from(i + 1).unwrap_or(u16::MAX));
-                            break;
-                        }
-                        Ok(false) => {}
-                        Err(e) => {
-                            rank = Err(e);
-                            break;
-                        }
+                    if req(&env, m, NONE)? {
+                        rank = u16::try_from(i + 1).unwrap_or(u16::MAX);
+                        break;
                     }
                 }
-                rank.map(Val::Rank)
+                self.write(node, m, Val::Rank(rank));
             }
             Some(Program::Bonus {
                 qualification,
                 amount,
                 cap,
-            }) => bonus(&self.env(), qualification.as_ref(), amount, cap.as_ref(), m).map(Val::Dec),
-            Some(Program::Aggregate(_)) => self.aggregate(node, m),
-            Some(Program::Differential { .. }) => self.differential(node, m).map(Val::Dec),
-        };
-        self.write(node, m, v?);
+            }) => {
+                let d = bonus(&self.env(), qualification.as_ref(), amount, cap.as_ref(), m)?;
+                self.write_dec(node, m, d);
+            }
+            Some(Program::Aggregate(_)) => {
+                let v = self.aggregate(node, m)?;
+                self.write(node, m, v);
+            }
+            Some(Program::Differential { .. }) => {
+                let d = self.differential(node, m)?;
+                self.write_dec(node, m, d);
+            }
+        }
         Ok(())
+    }
+
+    /// [`Lane::write`] for a decimal, without going through [`Val`].
+    #[inline(always)]
+    fn write_dec(&mut self, node: NodeId, m: MemberIx, d: Decimal) {
+        if let Some(x) = self.cur.dec.get_mut(node) {
+            *x = d;
+        }
+        if self.has_column.get(node).copied().unwrap_or(true) {
+            self.write_column(node, m, Val::Dec(d));
+        }
     }
 
     /// An aggregate's value at `m`. Members below `m` have already pushed
@@ -1494,12 +1510,7 @@ fn levelled(
     to: &DecFn,
     m: MemberIx,
 ) -> R<Val> {
-    let to = to(env, m, NONE)?.floor();
-    let last = if to < Decimal::ZERO {
-        0
-    } else {
-        to.to_usize().unwrap_or(usize::MAX)
-    };
+    let last = last_level(to(env, m, NONE)?);
     let last = last.min(row.len().saturating_sub(1));
     let mut total = Decimal::ZERO;
     for level in from..=last {
@@ -1511,6 +1522,26 @@ fn levelled(
         total = add(total, v)?;
     }
     Ok(finish(op, Acc::Total(total)))
+}
+
+/// The last level of `levels a..to`: `to` rounded down, 0 when negative.
+/// A whole number of scale 0 (a depth from a rank table) is read directly.
+#[inline]
+fn last_level(to: Decimal) -> usize {
+    if to.scale() == 0 {
+        let m = to.mantissa();
+        return if m < 0 {
+            0
+        } else {
+            usize::try_from(m).unwrap_or(usize::MAX)
+        };
+    }
+    let to = to.floor();
+    if to < Decimal::ZERO {
+        0
+    } else {
+        to.to_usize().unwrap_or(usize::MAX)
+    }
 }
 
 #[inline(always)]
@@ -1584,5 +1615,22 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    /// The last level read from a whole number agrees with rounding down.
+    #[test]
+    fn last_level_rounds_down() {
+        let cases = [
+            (Decimal::new(7, 0), 7),
+            (Decimal::new(70, 1), 7),
+            (Decimal::new(79, 1), 7),
+            (Decimal::ZERO, 0),
+            (Decimal::new(-3, 0), 0),
+            (Decimal::new(-25, 1), 0),
+            (Decimal::MAX, usize::MAX),
+        ];
+        for (to, want) in cases {
+            assert_eq!(last_level(to), want, "{to}");
+        }
     }
 }
