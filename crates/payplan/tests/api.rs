@@ -107,3 +107,18 @@ fn outcomes_serialize() {
     assert_eq!(back, outcome);
     assert!(json.contains("\"amount\":\"50"), "{json}");
 }
+
+#[test]
+fn an_exported_bonus_reads_its_amount_after_settlement() {
+    // Settlement takes the bonus columns out of the evaluation; an export
+    // of a bonus still reads its amount after the cap.
+    let text = format!("{PLAN}export team\n");
+    let plan = Plan::compile(&text, "p.plan").unwrap();
+    let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
+    let outcome = plan.run(&net).unwrap();
+    assert_eq!(outcome.members_csv(), "member,team\na,50.00\nb,0.00\n");
+    let run = plan.evaluate(&net).unwrap();
+    let mut csv = Vec::new();
+    run.write_members_csv(&mut csv).unwrap();
+    assert_eq!(String::from_utf8(csv).unwrap(), outcome.members_csv());
+}
