@@ -12,6 +12,7 @@ use crate::eval::Evaluation;
 /// One bonus's amounts, kept only where they differ from a plain zero
 /// (`0`, scale 0): most members earn nothing from most bonuses.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawAmounts")]
 pub struct Amounts {
     /// The members with an amount, ascending.
     members: Vec<MemberIx>,
@@ -46,7 +47,7 @@ impl Amounts {
 
     /// The number of kept amounts.
     pub fn len(&self) -> usize {
-        self.members.len().min(self.amounts.len())
+        self.members.len()
     }
 
     /// Whether every member's amount is a plain zero.
@@ -65,6 +66,30 @@ impl Amounts {
     fn shrink(&mut self) {
         self.members.shrink_to_fit();
         self.amounts.shrink_to_fit();
+    }
+}
+
+/// [`Amounts`] as read, before its members are checked to ascend.
+#[derive(Deserialize)]
+struct RawAmounts {
+    members: Vec<MemberIx>,
+    amounts: Vec<Decimal>,
+}
+
+impl TryFrom<RawAmounts> for Amounts {
+    type Error = &'static str;
+
+    fn try_from(raw: RawAmounts) -> Result<Self, Self::Error> {
+        if raw.members.len() != raw.amounts.len() {
+            return Err("as many amounts as members expected");
+        }
+        if raw.members.windows(2).any(|w| w.first() >= w.last()) {
+            return Err("members in ascending order expected");
+        }
+        Ok(Amounts {
+            members: raw.members,
+            amounts: raw.amounts,
+        })
     }
 }
 
