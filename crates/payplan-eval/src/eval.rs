@@ -37,6 +37,15 @@ impl Evaluation {
             _ => None,
         }
     }
+
+    /// Moves `node`'s column of numbers out, leaving the node without
+    /// values: settlement keeps the bonus amounts without a copy.
+    pub fn take_numbers(&mut self, node: NodeId) -> Option<Vec<Decimal>> {
+        match self.store.get_mut(node)? {
+            Store::Dec(v) => Some(std::mem::take(v)),
+            _ => None,
+        }
+    }
 }
 
 /// A node compiled for evaluation.

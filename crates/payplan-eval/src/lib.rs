@@ -12,4 +12,4 @@ mod settle;
 
 pub use error::EvalError;
 pub use eval::{evaluate, evaluate_with, EvalOptions, Evaluation};
-pub use settle::{scale, settle, Settlement};
+pub use settle::{scale, settle, Amounts, Settlement};

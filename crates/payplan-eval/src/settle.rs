@@ -1,7 +1,7 @@
 //! Settling amounts: the global payout limit, pro rata, then rounding
 //! (spec steps 3 and 4; step 2, the per-member cap, is in each bonus node).
 
-use payplan_check::TypedPlan;
+use payplan_check::{NodeId, TypedPlan, Val};
 use payplan_network::{MemberIx, Network};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -9,56 +9,216 @@ use serde::{Deserialize, Serialize};
 use crate::error::EvalError;
 use crate::eval::Evaluation;
 
+/// One bonus's amounts, kept only where they differ from a plain zero
+/// (`0`, scale 0): most members earn nothing from most bonuses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawAmounts")]
+pub struct Amounts {
+    /// The members with an amount, ascending.
+    members: Vec<MemberIx>,
+    /// `amounts[i]` is the amount of `members[i]`.
+    amounts: Vec<Decimal>,
+}
+
+impl Amounts {
+    /// The amount at `member`: zero when none is kept.
+    pub fn get(&self, member: MemberIx) -> Decimal {
+        self.members
+            .binary_search(&member)
+            .ok()
+            .and_then(|i| self.amounts.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The kept amounts as `(member, amount)`, in member order; every
+    /// member not listed has a plain zero.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (MemberIx, Decimal)> + '_ {
+        self.members
+            .iter()
+            .zip(&self.amounts)
+            .map(|(&m, &a)| (m, a))
+    }
+
+    /// The `i`-th kept amount as `(member, amount)`, in member order.
+    pub fn entry(&self, i: usize) -> Option<(MemberIx, Decimal)> {
+        Some((*self.members.get(i)?, *self.amounts.get(i)?))
+    }
+
+    /// The number of kept amounts.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether every member's amount is a plain zero.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds `member`'s amount; members come in ascending order.
+    fn push(&mut self, member: MemberIx, amount: Decimal) {
+        if !is_plain_zero(amount) {
+            self.members.push(member);
+            self.amounts.push(amount);
+        }
+    }
+
+    fn shrink(&mut self) {
+        self.members.shrink_to_fit();
+        self.amounts.shrink_to_fit();
+    }
+}
+
+/// [`Amounts`] as read, before its members are checked to ascend.
+#[derive(Deserialize)]
+struct RawAmounts {
+    members: Vec<MemberIx>,
+    amounts: Vec<Decimal>,
+}
+
+impl TryFrom<RawAmounts> for Amounts {
+    type Error = &'static str;
+
+    fn try_from(raw: RawAmounts) -> Result<Self, Self::Error> {
+        if raw.members.len() != raw.amounts.len() {
+            return Err("as many amounts as members expected");
+        }
+        if raw.members.windows(2).any(|w| w.first() >= w.last()) {
+            return Err("members in ascending order expected");
+        }
+        Ok(Amounts {
+            members: raw.members,
+            amounts: raw.amounts,
+        })
+    }
+}
+
+/// Whether `d` is exactly `Decimal::ZERO`: a zero with decimals (`0.00`) is
+/// kept, so that sums and every amount read back are the evaluator's own.
+fn is_plain_zero(d: Decimal) -> bool {
+    d.is_zero() && d.scale() == 0 && d.is_sign_positive()
+}
+
 /// Every bonus's amounts at every member, before and after the limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settlement {
-    /// `capped[b][m]`: bonus `b` at member `m` after its per-member cap (step 2).
-    pub capped: Vec<Vec<Decimal>>,
+    /// Per bonus, the amounts after the per-member cap (step 2).
+    capped: Vec<Amounts>,
     /// The sum of all capped amounts.
     pub total: Decimal,
     /// The global limit, `max(limit, 0)`, when the plan has one.
     pub limit: Option<Decimal>,
     /// Whether the limit bit: every amount was scaled by `limit / total`.
     pub scaled: bool,
-    /// `paid[b][m]`: the final amount after the limit and rounding (step 4).
-    pub paid: Vec<Vec<Decimal>>,
+    /// Per bonus, the final amounts after the limit and rounding (step 4).
+    paid: Vec<Amounts>,
 }
 
-/// Applies the limit and rounding to an evaluation's bonus amounts.
-pub fn settle(plan: &TypedPlan, net: &Network, eval: &Evaluation) -> Result<Settlement, EvalError> {
+impl Settlement {
+    /// Bonus `bonus`'s amount at `member` after its cap (zero out of range).
+    pub fn capped(&self, bonus: usize, member: MemberIx) -> Decimal {
+        self.capped
+            .get(bonus)
+            .map_or(Decimal::ZERO, |a| a.get(member))
+    }
+
+    /// Bonus `bonus`'s final amount at `member` (zero out of range).
+    pub fn paid(&self, bonus: usize, member: MemberIx) -> Decimal {
+        self.paid
+            .get(bonus)
+            .map_or(Decimal::ZERO, |a| a.get(member))
+    }
+
+    /// Per bonus in declaration order, the amounts after the caps.
+    pub fn capped_amounts(&self) -> &[Amounts] {
+        &self.capped
+    }
+
+    /// Per bonus in declaration order, the final amounts.
+    pub fn paid_amounts(&self) -> &[Amounts] {
+        &self.paid
+    }
+
+    /// `node`'s value at `member` once `eval` was settled: the evaluation's,
+    /// or for a bonus, whose column settlement took, its capped amount.
+    pub fn value(
+        &self,
+        plan: &TypedPlan,
+        eval: &Evaluation,
+        node: NodeId,
+        member: MemberIx,
+    ) -> Option<Val> {
+        eval.value(node, member).or_else(|| {
+            let bonus = plan.bonuses.iter().position(|b| b.node == node)?;
+            Some(Val::Dec(self.capped(bonus, member)))
+        })
+    }
+}
+
+/// Applies the limit and rounding to an evaluation's bonus amounts. The
+/// bonus columns move out of `eval` into the settlement, which keeps them
+/// sparsely; read them back through [`Settlement::value`].
+pub fn settle(
+    plan: &TypedPlan,
+    net: &Network,
+    eval: &mut Evaluation,
+) -> Result<Settlement, EvalError> {
     let n = net.len() as MemberIx;
     let mut capped = Vec::with_capacity(plan.bonuses.len());
     let mut total = Decimal::ZERO;
     for bonus in &plan.bonuses {
-        let mut column = Vec::with_capacity(n as usize);
+        let column = eval.take_numbers(bonus.node);
+        let mut amounts = Amounts::default();
         for m in 0..n {
-            let v = match eval.value(bonus.node, m) {
-                Some(payplan_check::Val::Dec(d)) => d,
-                _ => Decimal::ZERO,
+            let v = match &column {
+                Some(c) => c.get(m as usize).copied().unwrap_or_default(),
+                None => match eval.value(bonus.node, m) {
+                    Some(Val::Dec(d)) => d,
+                    _ => Decimal::ZERO,
+                },
             };
             total = total.checked_add(v).ok_or(EvalError::TotalOverflow)?;
-            column.push(v);
+            amounts.push(m, v);
         }
-        capped.push(column);
+        amounts.shrink();
+        capped.push(amounts);
     }
     let limit = match plan.limit {
         Some(node) => match eval.global(node) {
-            Some(payplan_check::Val::Dec(d)) => Some(d.max(Decimal::ZERO)),
+            Some(Val::Dec(d)) => Some(d.max(Decimal::ZERO)),
             _ => Some(Decimal::ZERO),
         },
         None => None,
     };
     let scaled = matches!(limit, Some(l) if total > l && total > Decimal::ZERO);
+    let pay = |a: Decimal| -> Result<Decimal, EvalError> {
+        let a = match limit {
+            Some(l) if scaled => scale(a, l, total)?,
+            _ => a,
+        };
+        Ok(plan.rounding.apply(a))
+    };
+    // A member without a kept amount is paid what a plain zero pays: a
+    // plain zero itself, so only the kept amounts are looked at.
+    let zero_paid = pay(Decimal::ZERO)?;
     let mut paid = Vec::with_capacity(capped.len());
     for column in &capped {
-        let mut out = Vec::with_capacity(column.len());
-        for &a in column {
-            let a = match limit {
-                Some(l) if scaled => scale(a, l, total)?,
-                _ => a,
-            };
-            out.push(plan.rounding.apply(a));
+        let mut out = Amounts::default();
+        if is_plain_zero(zero_paid) {
+            for (m, a) in column.iter() {
+                out.push(m, pay(a)?);
+            }
+        } else {
+            let mut kept = column.iter().peekable();
+            for m in 0..n {
+                let a = match kept.next_if(|&(k, _)| k == m) {
+                    Some((_, a)) => pay(a)?,
+                    None => zero_paid,
+                };
+                out.push(m, a);
+            }
         }
+        out.shrink();
         paid.push(out);
     }
     Ok(Settlement {

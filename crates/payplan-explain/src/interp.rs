@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use payplan_check::{BinOp, NodeId, TExpr, TypedPlan, Val};
-use payplan_eval::Evaluation;
+use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, Side, NONE};
 use rust_decimal::Decimal;
 
@@ -23,6 +23,8 @@ pub(crate) struct Values<'a> {
     pub plan: &'a TypedPlan,
     pub net: &'a Network,
     pub eval: &'a Evaluation,
+    /// The bonus amounts, which settlement moved out of `eval`.
+    pub settlement: &'a Settlement,
 }
 
 pub(crate) fn dec(v: Val) -> Decimal {
@@ -48,7 +50,7 @@ impl Values<'_> {
         let v = if global {
             self.eval.global(n)
         } else {
-            self.eval.value(n, m)
+            self.settlement.value(self.plan, self.eval, n, m)
         };
         v.unwrap_or(Val::Dec(Decimal::ZERO))
     }

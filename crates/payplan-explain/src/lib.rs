@@ -206,7 +206,12 @@ pub fn explain(
     let m = net
         .index_of(id)
         .ok_or_else(|| ExplainError::UnknownMember { id: id.to_string() })?;
-    let v = Values { plan, net, eval };
+    let v = Values {
+        plan,
+        net,
+        eval,
+        settlement,
+    };
     let fail = |what: &str, e: Arith| ExplainError::Arithmetic {
         member: id.to_string(),
         what: what.to_string(),

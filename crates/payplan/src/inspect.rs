@@ -22,17 +22,12 @@ impl Run<'_> {
 
     /// `node`'s value at member `m`, when the run kept that node's column.
     pub(crate) fn node_value(&self, node: NodeId, m: MemberIx) -> Option<Val> {
-        self.eval.value(node, m)
+        self.settlement.value(self.plan, &self.eval, node, m)
     }
 
     /// Bonus `bonus`'s final (rounded) amount at member `m`; zero when out of range.
     pub(crate) fn paid_at(&self, bonus: usize, m: MemberIx) -> Decimal {
-        self.settlement
-            .paid
-            .get(bonus)
-            .and_then(|column| column.get(m as usize))
-            .copied()
-            .unwrap_or_default()
+        self.settlement.paid(bonus, m)
     }
 
     /// Whether the plan has ranks (a rank node).
@@ -44,7 +39,7 @@ impl Run<'_> {
     /// or when the run did not keep the rank's column (`keep_every_value`).
     pub(crate) fn rank_at(&self, m: MemberIx) -> Option<&str> {
         let node = self.rank_node()?;
-        match self.eval.value(node, m)? {
+        match self.node_value(node, m)? {
             Val::Rank(r) => self
                 .plan
                 .ranks

@@ -193,8 +193,8 @@ impl Plan {
         network: &'a Network,
         options: EvalOptions,
     ) -> Result<Run<'a>, EvalError> {
-        let eval = payplan_eval::evaluate_with(&self.typed, network, options)?;
-        let settlement = payplan_eval::settle(&self.typed, network, &eval)?;
+        let mut eval = payplan_eval::evaluate_with(&self.typed, network, options)?;
+        let settlement = payplan_eval::settle(&self.typed, network, &mut eval)?;
         Ok(Run {
             plan: &self.typed,
             net: network,

@@ -2,7 +2,7 @@
 
 use payplan_check::{Ty, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
-use payplan_network::{MemberIx, Network};
+use payplan_network::Network;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -106,25 +106,26 @@ impl Run<'_> {
     /// Non-zero final amounts as (member's id, bonus index, amount), in
     /// network file order, then bonus declaration order.
     fn payout_rows(&self) -> impl Iterator<Item = (&str, usize, Decimal)> + '_ {
-        // The amounts are scanned in member order and only the non-zero ones
-        // sorted into file order: no random access per member.
-        let paid = &self.settlement.paid;
-        let mut found: Vec<(u32, u32, MemberIx)> = Vec::new();
+        // The kept amounts are scanned in member order and only the non-zero
+        // ones sorted into file order, each with its place among its bonus's
+        // amounts: no search per row.
+        let paid = self.settlement.paid_amounts();
+        let mut found: Vec<(u32, u32, u32)> = Vec::new();
         for (b, column) in paid.iter().enumerate() {
             let b = u32::try_from(b).unwrap_or(u32::MAX);
-            for (m, amount) in (0..).zip(column) {
+            for (i, (m, amount)) in (0..).zip(column.iter()) {
                 if !amount.is_zero() {
                     let row = u32::try_from(self.net.file_row(m)).unwrap_or(u32::MAX);
-                    found.push((row, b, m));
+                    found.push((row, b, i));
                 }
             }
         }
         found.sort_unstable();
-        found.into_iter().map(move |(row, b, m)| {
+        found.into_iter().map(move |(row, b, i)| {
             let amount = paid
                 .get(b as usize)
-                .and_then(|c| c.get(m as usize))
-                .copied()
+                .and_then(|c| c.entry(i as usize))
+                .map(|(_, a)| a)
                 .unwrap_or_default();
             (self.net.row_id(row as usize), b as usize, amount)
         })
@@ -143,7 +144,12 @@ impl Run<'_> {
             .flat_map(move |(start, block)| {
                 let gathered: Vec<Vec<Option<Val>>> = exports
                     .iter()
-                    .map(|e| block.iter().map(|&m| self.eval.value(e.node, m)).collect())
+                    .map(|e| {
+                        block
+                            .iter()
+                            .map(|&m| self.settlement.value(self.plan, &self.eval, e.node, m))
+                            .collect()
+                    })
                     .collect();
                 let ranks = ranks.clone();
                 (0..block.len()).map(move |i| {
@@ -230,11 +236,12 @@ impl Run<'_> {
         let per_bonus: Vec<(String, Decimal)> = plan
             .bonuses
             .iter()
-            .zip(&settlement.paid)
+            .zip(settlement.paid_amounts())
             .map(|(b, col)| {
                 (
                     b.name.clone(),
-                    col.iter().fold(Decimal::ZERO, |a, x| a.saturating_add(*x)),
+                    col.iter()
+                        .fold(Decimal::ZERO, |a, (_, x)| a.saturating_add(x)),
                 )
             })
             .collect();

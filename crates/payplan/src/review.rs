@@ -25,7 +25,7 @@
 //! (28 significant digits), rounded only when displayed.
 
 use payplan_check::{BinOp, NodeKind, TExpr, TypedPlan, Val};
-use payplan_eval::{EvalError, EvalOptions};
+use payplan_eval::{Amounts, EvalError, EvalOptions};
 use payplan_network::{Column, MemberIx, Network};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -237,13 +237,13 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
     let n = net.len();
 
     // Per-bonus totals of the successive runs.
-    let paid_by_bonus = column_sums(&settlement.paid)?;
-    let rounded_capped: Vec<Vec<Decimal>> = settlement
-        .capped
+    let paid_by_bonus = column_sums(settlement.paid_amounts())?;
+    // A plain zero rounds to itself, so only the kept amounts count.
+    let without_limit = settlement
+        .capped_amounts()
         .iter()
-        .map(|c| c.iter().map(|&a| typed.rounding.apply(a)).collect())
-        .collect();
-    let without_limit = column_sums(&rounded_capped)?;
+        .map(|c| sum(c.iter().map(|(_, a)| typed.rounding.apply(a))))
+        .collect::<Result<Vec<_>, _>>()?;
     let has_cap = bonus_parts(typed).any(|(_, cap)| cap);
     let has_when = bonus_parts(typed).any(|(when, _)| when);
     let without_caps = if has_cap {
@@ -270,9 +270,9 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
         let get = |v: &[Decimal]| v.get(b).copied().unwrap_or_default();
         let bonus_paid = get(&paid_by_bonus);
         let members_paid = settlement
-            .paid
+            .paid_amounts()
             .get(b)
-            .map_or(0, |c| c.iter().filter(|a| !a.is_zero()).count());
+            .map_or(0, |c| c.iter().filter(|(_, a)| !a.is_zero()).count());
         let amount = match typed.nodes.get(spec.node).map(|n| &n.kind) {
             Some(NodeKind::Bonus { amount, .. }) => Some(amount),
             _ => None,
@@ -300,9 +300,11 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
 
     // Earnings by member (preorder index).
     let mut earnings = vec![Decimal::ZERO; n];
-    for column in &settlement.paid {
-        for (e, a) in earnings.iter_mut().zip(column) {
-            *e = e.checked_add(*a).ok_or(EvalError::TotalOverflow)?;
+    for column in settlement.paid_amounts() {
+        for (m, a) in column.iter() {
+            if let Some(e) = earnings.get_mut(m as usize) {
+                *e = e.checked_add(a).ok_or(EvalError::TotalOverflow)?;
+            }
         }
     }
 
@@ -377,9 +379,9 @@ fn relaxed_totals(
             }
         }
     }
-    let eval = payplan_eval::evaluate(&relaxed, net)?;
-    let settlement = payplan_eval::settle(&relaxed, net, &eval)?;
-    column_sums(&settlement.paid)
+    let mut eval = payplan_eval::evaluate(&relaxed, net)?;
+    let settlement = payplan_eval::settle(&relaxed, net, &mut eval)?;
+    column_sums(settlement.paid_amounts())
 }
 
 fn breakage(
@@ -405,8 +407,12 @@ fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, EvalError> 
     })
 }
 
-fn column_sums(columns: &[Vec<Decimal>]) -> Result<Vec<Decimal>, EvalError> {
-    columns.iter().map(|c| sum(c.iter().copied())).collect()
+/// Each bonus's sum (the members without a kept amount add a plain zero).
+fn column_sums(columns: &[Amounts]) -> Result<Vec<Decimal>, EvalError> {
+    columns
+        .iter()
+        .map(|c| sum(c.iter().map(|(_, a)| a)))
+        .collect()
 }
 
 /// `part / whole`, when `whole` is positive.

@@ -107,3 +107,36 @@ fn outcomes_serialize() {
     assert_eq!(back, outcome);
     assert!(json.contains("\"amount\":\"50"), "{json}");
 }
+
+#[test]
+fn an_exported_bonus_reads_its_amount_after_settlement() {
+    // Settlement takes the bonus columns out of the evaluation; an export
+    // of a bonus still reads its amount after the cap.
+    let text = format!("{PLAN}export team\n");
+    let plan = Plan::compile(&text, "p.plan").unwrap();
+    let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
+    let outcome = plan.run(&net).unwrap();
+    assert_eq!(outcome.members_csv(), "member,team\na,50.00\nb,0.00\n");
+    let run = plan.evaluate(&net).unwrap();
+    let mut csv = Vec::new();
+    run.write_members_csv(&mut csv).unwrap();
+    assert_eq!(String::from_utf8(csv).unwrap(), outcome.members_csv());
+}
+
+#[test]
+fn settlements_serialize_sparsely_and_reject_unordered_members() {
+    let plan = Plan::compile(PLAN, "p.plan").unwrap();
+    let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
+    let mut eval = payplan_eval::evaluate(plan.typed(), &net).unwrap();
+    let settlement = payplan_eval::settle(plan.typed(), &net, &mut eval).unwrap();
+    // retail at a and b, team at a only (b does not qualify).
+    let kept: Vec<usize> = settlement.paid_amounts().iter().map(|a| a.len()).collect();
+    assert_eq!(kept, [2, 1]);
+    assert_eq!(settlement.paid(1, 1), Decimal::ZERO);
+    let json = serde_json::to_string(&settlement).unwrap();
+    let back: payplan_eval::Settlement = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, settlement);
+    let unordered = json.replacen("\"members\":[0,1]", "\"members\":[1,0]", 1);
+    assert_ne!(unordered, json);
+    assert!(serde_json::from_str::<payplan_eval::Settlement>(&unordered).is_err());
+}
