@@ -12,63 +12,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::binary::{assert_mentions, assert_refused, payplan, payplan_in};
 use common::cases::{cases, compare_members, diff, normalize, plan_path, root, PLANS};
 use rust_decimal::Decimal;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary without colors, in `dir` when given.
-fn payplan_in<S: AsRef<std::ffi::OsStr>>(dir: Option<&Path>, args: &[S]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_payplan"));
-    command.args(args).env("NO_COLOR", "1");
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
-    let out = command.output().expect("the payplan binary runs");
-    Output {
-        code: out.status.code().expect("payplan exits with a status"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn payplan<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    payplan_in(None, args)
-}
-
-/// Exit 2, nothing on stdout, and a message on stderr.
-fn assert_refused(out: &Output, what: &str) {
-    assert_eq!(
-        out.code, 2,
-        "{what}: exit status\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{what}: stdout should be empty, got:\n{}",
-        out.stdout
-    );
-    assert!(
-        !out.stderr.trim().is_empty(),
-        "{what}: no message on stderr"
-    );
-}
-
-fn assert_mentions(out: &Output, what: &str, words: &[&str]) {
-    for word in words {
-        assert!(
-            out.stderr.contains(word),
-            "{what}: stderr should mention {word:?}, got:\n{}",
-            out.stderr
-        );
-    }
-}
 
 fn s(path: &Path) -> String {
     path.display().to_string()
@@ -212,7 +159,7 @@ fn a_refused_network_leaves_an_existing_members_file_alone() {
         "--members".into(),
         s(&members),
     ]);
-    assert_refused(&out, "duplicate id");
+    assert_refused(&out, "duplicate id", &[]);
     assert_mentions(&out, "duplicate id", &["duplicate-id.csv", "line 5", "`B`"]);
     assert_eq!(std::fs::read_to_string(&members).unwrap(), "old contents\n");
     // No temporary file is left behind either.
@@ -302,14 +249,14 @@ fn a_missing_plan_file_is_refused() {
         "--network".into(),
         s(&some_network()),
     ]);
-    assert_refused(&out, "missing plan");
+    assert_refused(&out, "missing plan", &[]);
     assert_mentions(
         &out,
         "missing plan",
         &["`no-such-plan.plan`", "no such file"],
     );
     let out = payplan(&["check", "no-such-plan.plan"]);
-    assert_refused(&out, "check of a missing plan");
+    assert_refused(&out, "check of a missing plan", &[]);
     assert_mentions(&out, "check of a missing plan", &["`no-such-plan.plan`"]);
 }
 
@@ -325,7 +272,7 @@ fn a_missing_network_file_is_refused() {
         "--members".into(),
         s(&members),
     ]);
-    assert_refused(&out, "missing network");
+    assert_refused(&out, "missing network", &[]);
     assert_mentions(
         &out,
         "missing network",
@@ -343,7 +290,7 @@ fn a_directory_is_refused_as_a_plan_or_a_network() {
         "--network".into(),
         s(tmp.path()),
     ]);
-    assert_refused(&out, "directory as network");
+    assert_refused(&out, "directory as network", &[]);
     assert_mentions(&out, "directory as network", &["directory", &s(tmp.path())]);
 
     let out = payplan(&[
@@ -352,11 +299,11 @@ fn a_directory_is_refused_as_a_plan_or_a_network() {
         "--network".into(),
         s(&some_network()),
     ]);
-    assert_refused(&out, "directory as plan");
+    assert_refused(&out, "directory as plan", &[]);
     assert_mentions(&out, "directory as plan", &["directory", &s(tmp.path())]);
 
     let out = payplan(&["check".to_string(), s(tmp.path())]);
-    assert_refused(&out, "check of a directory");
+    assert_refused(&out, "check of a directory", &[]);
     assert_mentions(&out, "check of a directory", &["directory"]);
 }
 
@@ -371,7 +318,7 @@ fn a_directory_is_refused_as_the_members_file() {
         "--members".into(),
         s(tmp.path()),
     ]);
-    assert_refused(&out, "directory as members file");
+    assert_refused(&out, "directory as members file", &[]);
     assert_mentions(
         &out,
         "directory as members file",
@@ -415,7 +362,7 @@ fn an_unparsable_plan_is_refused() {
         "--members".into(),
         s(&members),
     ]);
-    assert_refused(&out, "unparsable plan");
+    assert_refused(&out, "unparsable plan", &[]);
     assert_mentions(&out, "unparsable plan", &["error", "syntax.plan:"]);
     assert!(!members.exists());
 }
@@ -431,7 +378,7 @@ fn a_plan_that_does_not_check_is_refused() {
         "--network".into(),
         s(&some_network()),
     ]);
-    assert_refused(&out, "plan with an unknown name");
+    assert_refused(&out, "plan with an unknown name", &[]);
     assert_mentions(
         &out,
         "plan with an unknown name",
@@ -482,7 +429,7 @@ fn bad_command_lines_exit_2() {
     for (args, words) in cases {
         let what = format!("payplan {}", args.join(" "));
         let out = payplan(&args);
-        assert_refused(&out, &what);
+        assert_refused(&out, &what, &[]);
         assert_mentions(&out, &what, words);
         assert!(out.stderr.contains("error"), "{what}: {}", out.stderr);
     }
@@ -515,7 +462,7 @@ fn help_and_version_exit_0() {
 fn every_reference_plan_checks() {
     let mut args = vec!["check".to_string()];
     args.extend(PLANS.iter().map(|p| format!("plans/{p}.plan")));
-    let out = payplan_in(Some(&root()), &args);
+    let out = payplan_in(&root(), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for plan in PLANS {
         assert!(
@@ -532,10 +479,10 @@ fn check_reports_every_plan_and_fails_if_one_fails() {
     std::fs::write(tmp.path().join("broken.plan"), BROKEN_PLAN).unwrap();
     std::fs::copy(plan_path("unilevel"), tmp.path().join("good.plan")).unwrap();
     let out = payplan_in(
-        Some(tmp.path()),
+        tmp.path(),
         &["check", "broken.plan", "good.plan", "missing.plan"],
     );
-    assert_refused(&out, "check with broken plans");
+    assert_refused(&out, "check with broken plans", &[]);
     assert_mentions(
         &out,
         "check with broken plans",
@@ -587,8 +534,8 @@ fn help_texts() {
 fn check_renders_a_broken_plan() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("broken.plan"), BROKEN_PLAN).unwrap();
-    let out = payplan_in(Some(tmp.path()), &["check", "broken.plan"]);
-    assert_refused(&out, "check of a broken plan");
+    let out = payplan_in(tmp.path(), &["check", "broken.plan"]);
+    assert_refused(&out, "check of a broken plan", &[]);
     assert!(!out.stderr.contains('\u{1b}'), "colored: {}", out.stderr);
     insta::assert_snapshot!("check_broken_plan", out.stderr);
 }

@@ -11,59 +11,12 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::binary::{assert_ok, assert_refused, payplan};
 use common::cases::{plan, plan_path, root};
 use payplan::diff::PlanDiff;
 use payplan::{Network, Plan};
 use rust_decimal::Decimal;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary without colors, from the repository's root (so that
-/// paths in its output are the short ones of the snapshots).
-fn payplan<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_payplan"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .output()
-        .expect("the payplan binary runs");
-    Output {
-        code: out.status.code().expect("payplan exits with a status"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn assert_ok(out: &Output, what: &str) {
-    assert_eq!(
-        out.code, 0,
-        "{what}: exit status\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Exit 2, nothing on standard output, and a message naming `words`.
-fn assert_refused(out: &Output, what: &str, words: &[&str]) {
-    assert_eq!(
-        out.code, 2,
-        "{what}: exit status\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{what}: stdout:\n{}", out.stdout);
-    for word in words {
-        assert!(
-            out.stderr.contains(word),
-            "{what}: stderr should mention {word:?}, got:\n{}",
-            out.stderr
-        );
-    }
-}
 
 const FIXTURE: &str = "tests/diff/ranked_raised.plan";
 

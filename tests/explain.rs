@@ -145,19 +145,10 @@ fn an_unknown_member_is_named() {
     assert_eq!(err.to_string(), "no member `nobody` in the network");
 }
 
-/// Runs the binary without colors.
+/// Runs the binary without colors: exit status, stdout, stderr.
 fn payplan(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payplan"))
-        .args(args)
-        .current_dir(common::cases::root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let out = common::binary::payplan(args);
+    (out.code, out.stdout, out.stderr)
 }
 
 /// The text a reviewer reads, for a member of every plan with something to

@@ -13,37 +13,10 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-/// Runs the binary without colors, in `dir` (the project's root by default).
-fn payplan_in(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_payplan"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("the payplan binary runs");
-    Output {
-        code: out.status.code().expect("payplan exits with a status"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn payplan(args: &[&str]) -> Output {
-    payplan_in(&root(), args)
-}
+use common::binary::{payplan, payplan_in, Output};
+use common::cases::root;
 
 /// Both streams, for one snapshot.
 fn both(out: &Output) -> String {

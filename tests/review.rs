@@ -11,45 +11,11 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::binary::{assert_refused, payplan};
 use common::cases::{plan, root, PLANS};
 use payplan::review::{Basis, Review};
 use payplan::{Decimal, Network, Plan};
 use payplan_gen::{generate, GenOptions, Shape};
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary in the repository's root, without colors.
-fn payplan(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_payplan"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .output()
-        .expect("the payplan binary runs");
-    Output {
-        code: out.status.code().expect("payplan exits with a status"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn assert_refused(out: &Output, what: &str, words: &[&str]) {
-    assert_eq!(out.code, 2, "{what}: exit status\n{}", out.stderr);
-    assert!(out.stdout.is_empty(), "{what}: stdout:\n{}", out.stdout);
-    for word in words {
-        assert!(
-            out.stderr.contains(word),
-            "{what}: stderr should mention {word:?}:\n{}",
-            out.stderr
-        );
-    }
-}
 
 /// Every `.plan` file in plans/, by file stem.
 fn plan_names() -> Vec<String> {

@@ -10,6 +10,7 @@
     clippy::cast_possible_truncation
 )]
 
+pub mod binary;
 pub mod cases;
 pub mod netgen;
 pub mod oracle;
