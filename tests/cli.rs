@@ -188,6 +188,31 @@ fn the_members_file_replaces_an_old_one_and_leaves_no_temporary_file() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
 
+/// The largest amount a decimal holds, with four decimal places, is
+/// written whole (it is longer than `Decimal`'s own formatting allows).
+#[test]
+fn a_huge_amount_with_four_places_is_written_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("huge.plan");
+    std::fs::write(
+        &plan,
+        "plan \"Huge\"\ncurrency USD\nrounding 4 half_even\n\ninput cv: money\n\nbonus personal\n  pays cv\n",
+    )
+    .unwrap();
+    let network = tmp.path().join("net.csv");
+    std::fs::write(
+        &network,
+        "id,sponsor,cv\nA,,79228162514264337593543950335\nB,A,0\n",
+    )
+    .unwrap();
+    let out = payplan(&["run", &s(&plan), "--network", &s(&network)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "member,bonus,amount\nA,personal,79228162514264337593543950335.0000\n"
+    );
+}
+
 #[test]
 fn json_payouts_agree_with_the_csv_run() {
     let mut checked = 0;

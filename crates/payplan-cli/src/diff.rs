@@ -249,8 +249,7 @@ fn explain(plan: &Plan, path: &Path, network: &Network, member: &str) -> Result<
 
 /// An amount with exactly `places` decimals.
 fn money(d: Decimal, places: u32) -> String {
-    let d = if d.is_zero() { Decimal::ZERO } else { d };
-    format!("{:.*}", places as usize, d)
+    payplan::amount_text(d, places)
 }
 
 /// A change with its sign (`+12.50`, `-3.00`, `0.00`).

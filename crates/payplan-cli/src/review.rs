@@ -106,8 +106,7 @@ pub(crate) fn run(args: &ReviewArgs, streams: &mut Streams<'_>) -> i32 {
 /// An amount with the plan's decimal places (half to even past them).
 pub(crate) fn money(d: Decimal, places: u32) -> String {
     let d = d.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
-    let d = if d.is_zero() { Decimal::ZERO } else { d };
-    format!("{:.*}", places as usize, d)
+    payplan::amount_text(d, places)
 }
 
 /// A share as a percentage with one decimal (`37.5%`), or `-` when undefined.

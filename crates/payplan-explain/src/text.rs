@@ -13,7 +13,7 @@ fn number(d: Decimal) -> String {
 
 /// An amount with the plan's decimal places.
 fn amount(d: Decimal, places: u32) -> String {
-    format!("{:.*}", places as usize, d)
+    payplan_check::amount_text(d, places)
 }
 
 fn percent(d: Decimal) -> String {

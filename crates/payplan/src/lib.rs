@@ -39,7 +39,7 @@ pub struct ExplainDoctests;
 use std::sync::Arc;
 
 pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
-pub use payplan_check::{CheckError, CheckWarning, TypedPlan};
+pub use payplan_check::{amount_text, CheckError, CheckWarning, TypedPlan};
 pub use payplan_eval::{EvalError, EvalOptions};
 pub use payplan_explain::{
     BonusExplanation, CapExplanation, ClauseCheck, ExplainError, ExplainOptions, Explanation,

@@ -1,6 +1,6 @@
 //! What a run returns to hosts: payouts, exported values and totals.
 
-use payplan_check::{Ty, TypedPlan, Val};
+use payplan_check::{amount_text, write_amount, Ty, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
 use payplan_network::Network;
 use rust_decimal::Decimal;
@@ -109,25 +109,34 @@ impl Run<'_> {
         // The kept amounts are scanned in member order and only the non-zero
         // ones sorted into file order, each with its place among its bonus's
         // amounts: no search per row.
+        // Each row is one `u64`, the file row above the row's place in
+        // `found`, which is bonus-major: sorting the numbers sorts the rows by
+        // file row, then bonus.
         let paid = self.settlement.paid_amounts();
-        let mut found: Vec<(u32, u32, u32)> = Vec::new();
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
         for (b, column) in paid.iter().enumerate() {
             let b = u32::try_from(b).unwrap_or(u32::MAX);
             for (i, (m, amount)) in (0..).zip(column.iter()) {
                 if !amount.is_zero() {
-                    let row = u32::try_from(self.net.file_row(m)).unwrap_or(u32::MAX);
-                    found.push((row, b, i));
+                    let row = self.net.file_row(m) as u64;
+                    keys.push(row << 32 | found.len() as u64);
+                    found.push((b, i));
                 }
             }
         }
-        found.sort_unstable();
-        found.into_iter().map(move |(row, b, i)| {
+        keys.sort_unstable();
+        keys.into_iter().map(move |key| {
+            let (b, i) = found
+                .get((key & u64::from(u32::MAX)) as usize)
+                .copied()
+                .unwrap_or_default();
             let amount = paid
                 .get(b as usize)
                 .and_then(|c| c.entry(i as usize))
                 .map(|(_, a)| a)
                 .unwrap_or_default();
-            (self.net.row_id(row as usize), b as usize, amount)
+            (self.net.row_id((key >> 32) as usize), b as usize, amount)
         })
     }
 
@@ -191,9 +200,11 @@ impl Run<'_> {
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(out);
         w.write_record(["member", "bonus", "amount"])?;
+        let mut text = String::new();
         for (id, b, amount) in self.payout_rows() {
             let bonus = self.plan.bonuses.get(b).map_or("", |x| x.name.as_str());
-            w.write_record([id, bonus, &amount_text(amount, places)])?;
+            write_amount(&mut text, amount, places);
+            w.write_record([id, bonus, &text])?;
         }
         w.flush()
     }
@@ -265,11 +276,6 @@ impl Run<'_> {
             places: plan.rounding.places,
         }
     }
-}
-
-/// An amount with exactly `places` decimals (`12.50`, `-0.12`).
-fn amount_text(d: Decimal, places: u32) -> String {
-    format!("{:.*}", places as usize, clean(d))
 }
 
 /// How an exported value is written in the members table.

@@ -389,8 +389,7 @@ impl<'a> Actual<'a> {
 
     /// An amount as the plan writes it (`12.50`).
     fn amount(&self, d: Decimal) -> String {
-        let d = if d.is_zero() { Decimal::ZERO } else { d };
-        format!("{:.*}", self.outcome.places as usize, d)
+        payplan_check::amount_text(d, self.outcome.places)
     }
 
     /// A member's payouts, in bonus order: `unilevel 12.00, matching 2.40`.
