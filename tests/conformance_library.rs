@@ -1,5 +1,6 @@
 //! Every conformance case through the library: payouts byte for byte,
-//! members columns by name.
+//! members columns by name, and the rows a host streams from a run equal to
+//! the owned outcome's.
 
 mod common;
 
@@ -47,4 +48,44 @@ fn every_case_matches_through_the_library() {
         all.len(),
         failures.join("\n")
     );
+}
+
+/// `Run::payouts` and `Run::members` stream exactly the rows of the owned
+/// `Outcome`, in the same order.
+#[test]
+fn streamed_rows_are_the_outcomes() {
+    for case in &cases() {
+        let plan = common::cases::plan(&case.plan);
+        let Ok(network) = plan.load_network(&case.dir.join("network.csv")) else {
+            continue;
+        };
+        let run = plan.evaluate(&network).unwrap();
+        let outcome = run.outcome();
+        let streamed: Vec<(String, String, payplan::Decimal)> = run
+            .payouts()
+            .map(|p| (p.member.to_owned(), p.bonus.to_owned(), p.amount))
+            .collect();
+        let owned: Vec<(String, String, payplan::Decimal)> = outcome
+            .payouts
+            .iter()
+            .map(|p| (p.member.clone(), p.bonus.to_string(), p.amount))
+            .collect();
+        assert_eq!(streamed, owned, "{}: payouts", case.name);
+        let streamed: Vec<(String, Vec<payplan::ExportValue>)> = run
+            .members()
+            .map(|m| (m.member.to_owned(), m.values))
+            .collect();
+        let owned: Vec<(String, Vec<payplan::ExportValue>)> = outcome
+            .members
+            .iter()
+            .map(|m| (m.member.clone(), m.values.clone()))
+            .collect();
+        assert_eq!(streamed, owned, "{}: members", case.name);
+        assert_eq!(
+            serde_json::to_value(run.payouts().collect::<Vec<_>>()).unwrap(),
+            serde_json::to_value(&outcome.payouts).unwrap(),
+            "{}: the JSON of a streamed row is the owned row's",
+            case.name
+        );
+    }
 }

@@ -38,7 +38,7 @@ pub struct ExplainDoctests;
 
 use std::sync::Arc;
 
-pub use outcome::{ExportValue, MemberValues, Outcome, Payout, Run, Totals};
+pub use outcome::{ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutRow, Run, Totals};
 pub use payplan_check::{amount_text, CheckError, CheckWarning, TypedPlan};
 pub use payplan_eval::{EvalError, EvalOptions};
 pub use payplan_explain::{

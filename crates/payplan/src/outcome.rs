@@ -18,6 +18,24 @@ pub struct Payout {
     pub amount: Decimal,
 }
 
+/// One member's final amount of one bonus, borrowed from a [`Run`]: what
+/// [`Run::payouts`] streams without building the owned [`Outcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PayoutRow<'a> {
+    pub member: &'a str,
+    pub bonus: &'a str,
+    /// Rounded as the plan says.
+    pub amount: Decimal,
+}
+
+/// One member's exported values, the id borrowed from a [`Run`]: what
+/// [`Run::members`] streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberRow<'a> {
+    pub member: &'a str,
+    pub values: Vec<ExportValue>,
+}
+
 /// A per-member value the plan exports (`export rank`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -191,6 +209,24 @@ impl Run<'_> {
             .iter()
             .map(|r| Arc::from(r.as_str()))
             .collect()
+    }
+
+    /// Every non-zero final amount, in network file order, then bonus
+    /// declaration order: the rows of [`Outcome::payouts`], streamed from
+    /// the run (a host of millions of members keeps no copy).
+    pub fn payouts(&self) -> impl Iterator<Item = PayoutRow<'_>> + '_ {
+        self.payout_rows().map(|(member, b, amount)| PayoutRow {
+            member,
+            bonus: self.plan.bonuses.get(b).map_or("", |x| x.name.as_str()),
+            amount,
+        })
+    }
+
+    /// Every member's exported values, in network file order: the rows of
+    /// [`Outcome::members`], streamed from the run.
+    pub fn members(&self) -> impl Iterator<Item = MemberRow<'_>> + '_ {
+        self.member_rows()
+            .map(|(member, values)| MemberRow { member, values })
     }
 
     /// Writes the payout table of `payplan run` (`member,bonus,amount`).
