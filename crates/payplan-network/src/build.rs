@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::NetworkError;
 use crate::ids::{IdTable, StrArena};
+use crate::partition::{by_part, split, split_mut};
 use crate::{
     Column, ColumnKind, Location, MemberIx, Network, PlacementTree, Schema, Side, Value, NONE,
 };
@@ -636,35 +637,62 @@ struct Kid {
 )]
 fn sponsor_preorder(parent: &[u32], phases: &mut Phases) -> Preorder {
     const GRAIN: usize = 1 << 14;
+    /// log2 of the parents per block when making the children lists.
+    const SPAN_BITS: u32 = 14;
     let n = parent.len();
-    // Children in CSR form: after filling, those of row p are
-    // kids[start[p + 1]..start[p + 2]].
-    let mut start = vec![0u32; n + 2];
-    for &p in parent {
-        if p != NONE {
-            start[p as usize + 1] += 1;
-        }
+    // Children in CSR form, in row order: those of row p are
+    // kids[start[p]..start[p + 1]]. Rows are sorted by the block of
+    // parents their sponsor is in, then each block's counts and lists are
+    // made while its part of `start` sits in the cache, the blocks in parallel.
+    let blocks = (n >> SPAN_BITS) + 1;
+    let (sorted, sizes) = by_part(n, blocks, |row| {
+        let p = *parent.get(row)?;
+        // Rows are below n, which fits u32.
+        (p != NONE).then(|| ((p >> SPAN_BITS) as usize, u64::from(p) << 32 | row as u64))
+    });
+    let mut start = vec![0u32; n + 1];
+    let mut kids = vec![Kid::default(); sorted.len()];
+    let spans: Vec<usize> = (0..blocks)
+        .map(|b| ((b + 1) << SPAN_BITS).min(n) - (b << SPAN_BITS).min(n))
+        .collect();
+    let mut bases = Vec::with_capacity(blocks);
+    let mut base = 0u32;
+    for &size in &sizes {
+        bases.push(base);
+        // At most n children in all, which fits u32.
+        base += size as u32;
     }
-    for i in 1..n + 1 {
-        start[i] += start[i - 1];
-    }
-    let total = start[n];
-    start[n + 1] = total;
-    // Now start[p + 1] is the end of p's children: fill backwards, which
-    // leaves them in row order and start[p + 1] at the beginning of p's.
-    let mut kids = vec![Kid::default(); total as usize];
-    for (row, &p) in parent.iter().enumerate().rev() {
-        if p != NONE {
-            let slot = &mut start[p as usize + 1];
-            *slot -= 1;
-            // Rows are below n, which fits u32.
-            kids[*slot as usize].row = row as u32;
-        }
-    }
+    split_mut(&mut start, &spans)
+        .into_par_iter()
+        .zip(split_mut(&mut kids, &sizes))
+        .zip(split(&sorted, &sizes))
+        .zip(bases)
+        .enumerate()
+        .for_each(|(b, (((starts, kids), entries), base))| {
+            let first = b << SPAN_BITS;
+            for &entry in entries {
+                starts[(entry >> 32) as usize - first] += 1;
+            }
+            let mut at = base;
+            for slot in starts.iter_mut() {
+                let count = *slot;
+                *slot = at;
+                at += count;
+            }
+            // Fill in row order, each parent's slot moving to the end of its list.
+            let mut next = starts.to_vec();
+            for &entry in entries {
+                let cursor = &mut next[(entry >> 32) as usize - first];
+                kids[(*cursor - base) as usize].row = entry as u32;
+                *cursor += 1;
+            }
+        });
+    drop(sorted);
+    start[n] = base;
     let kid = |row: u32| Kid {
         row,
-        begin: start[row as usize + 1],
-        end: start[row as usize + 2],
+        begin: start[row as usize],
+        end: start[row as usize + 1],
     };
     kids.par_iter_mut()
         .with_min_len(GRAIN)

@@ -485,6 +485,23 @@ mod tests {
         }
         assert_eq!(table.find(&ids, "id200000"), None);
 
+        // Several repeats: the earliest repeating row is named.
+        let mut ids = StrArena::default();
+        for row in 0..200_000u32 {
+            let id = match row {
+                150_000 => "id7".to_owned(),
+                120_000 => "id190000".to_owned(),
+                180_000 => "id3".to_owned(),
+                row => format!("id{row}"),
+            };
+            ids.push(&id);
+        }
+        assert_eq!(IdTable::build(&ids, 200_000).unwrap_err(), (150_000, 7));
+        assert_eq!(
+            IdTable::build(&ids, 150_000).unwrap().find(&ids, "id7"),
+            Some(7)
+        );
+
         let mut ids = StrArena::default();
         for id in ["a", "b", "c", "d", "b", "a", "e"] {
             ids.push(id);
