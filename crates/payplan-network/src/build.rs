@@ -640,6 +640,11 @@ fn sponsor_preorder(parent: &[u32], phases: &mut Phases) -> Preorder {
     /// log2 of the parents per block when making the children lists.
     const SPAN_BITS: u32 = 14;
     let n = parent.len();
+    // The results first, so that the temporaries after them are given back
+    // to the system when freed rather than kept in the heap.
+    let mut order = Vec::with_capacity(n);
+    let mut sponsor = Vec::with_capacity(n);
+    let mut ix_of_row = vec![NONE; n];
     // Children in CSR form, in row order: those of row p are
     // kids[start[p]..start[p + 1]]. Rows are sorted by the block of
     // parents their sponsor is in, then each block's counts and lists are
@@ -705,9 +710,6 @@ fn sponsor_preorder(parent: &[u32], phases: &mut Phases) -> Preorder {
     drop(start);
     phases.mark("children");
 
-    let mut order = Vec::with_capacity(n);
-    let mut sponsor = Vec::with_capacity(n);
-    let mut ix_of_row = vec![NONE; n];
     // Frames: the rest of a child list and the index of its parent.
     let mut frames: Vec<(usize, usize, MemberIx)> = vec![(0, roots.len(), NONE)];
     let mut touched = 0u32;
