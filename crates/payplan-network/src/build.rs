@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::NetworkError;
 use crate::ids::{IdTable, StrArena};
+use crate::partition::{by_part, split, split_mut};
 use crate::{
     Column, ColumnKind, Location, MemberIx, Network, PlacementTree, Schema, Side, Value, NONE,
 };
@@ -413,9 +414,9 @@ impl Joined {
     /// Checks both trees for cycles and renumbers members in sponsor preorder.
     pub(crate) fn finish(self, phases: &mut Phases) -> Result<Network, NetworkError> {
         let n = self.ids.len();
-        let order = sponsor_preorder(&self.parent);
-        if order.len() < n {
-            return Err(self.cycle_error(&self.parent, &order, false));
+        let walk = sponsor_preorder(&self.parent, phases);
+        if walk.order.len() < n {
+            return Err(self.cycle_error(&self.parent, &walk.order, false));
         }
         let placement_order = match &self.placement {
             Some(rows) => {
@@ -428,7 +429,7 @@ impl Joined {
             None => None,
         };
         phases.mark("preorder");
-        Ok(self.flatten(order, placement_order, phases))
+        Ok(self.flatten(walk, placement_order, phases))
     }
 
     /// The error for a sponsor (or placement) relation with a cycle: names the
@@ -462,16 +463,17 @@ impl Joined {
     )]
     fn flatten(
         self,
-        order: Vec<u32>,
+        walk: Preorder,
         placement_order: Option<Vec<u32>>,
         phases: &mut Phases,
     ) -> Network {
         const GRAIN: usize = 1 << 14;
+        let Preorder {
+            order,
+            sponsor,
+            ix_of_row,
+        } = walk;
         let n = order.len();
-        let mut ix_of_row = vec![NONE; n];
-        for (ix, &row) in (0u32..).zip(&order) {
-            ix_of_row[row as usize] = ix;
-        }
         let to_ix = |row: u32| {
             if row == NONE {
                 NONE
@@ -494,13 +496,7 @@ impl Joined {
                 .collect_into_vec(out);
         }
 
-        let parent = self.parent;
-        let sponsor: Vec<MemberIx> = order
-            .par_iter()
-            .with_min_len(GRAIN)
-            .map(|&row| to_ix(parent[row as usize]))
-            .collect();
-        let subtree_end = ends(&sponsor, parent);
+        let subtree_end = ends(&sponsor, self.parent);
         phases.mark("renumber");
 
         // Each column's input-order buffer takes the next column of its kind.
@@ -611,75 +607,142 @@ fn ends(parent: &[MemberIx], mut size: Vec<u32>) -> Vec<MemberIx> {
     size
 }
 
-/// Rows in sponsor preorder: roots in row order, children in row order.
-/// Members on or below a cycle are left out.
+/// The sponsor tree in preorder: `order[ix]` is the row of member `ix`,
+/// `sponsor[ix]` its sponsor's index, `ix_of_row` the inverse of `order`.
+pub(crate) struct Preorder {
+    pub(crate) order: Vec<u32>,
+    pub(crate) sponsor: Vec<MemberIx>,
+    pub(crate) ix_of_row: Vec<MemberIx>,
+}
+
+/// A row with the range of its children in the children list.
+#[derive(Clone, Copy, Default)]
+struct Kid {
+    row: u32,
+    begin: u32,
+    end: u32,
+}
+
+/// Members in sponsor preorder: roots in row order, children in row order,
+/// numbered as they are reached. Members on or below a cycle are left out
+/// (`order` is then shorter than `parent`).
+///
+/// Each child list entry carries the range of the child's own children, so
+/// the walk reads one list per member with children and none per leaf; it
+/// keeps one frame per level (not one entry per pending member), and sponsor
+/// indices are known when a member is reached, so nothing is renumbered after.
 #[expect(
     clippy::indexing_slicing,
-    reason = "parents are rows below n or NONE (skipped); CSR offsets are built from the same counts"
+    reason = "parents are rows below n or NONE (skipped); CSR offsets are built from the same counts, so every range lies within the list"
 )]
-fn sponsor_preorder(parent: &[u32]) -> Vec<u32> {
+fn sponsor_preorder(parent: &[u32], phases: &mut Phases) -> Preorder {
+    const GRAIN: usize = 1 << 14;
+    /// log2 of the parents per block when making the children lists.
+    const SPAN_BITS: u32 = 14;
     let n = parent.len();
-    // Children in CSR form: after filling, those of row p are
-    // children[start[p + 1]..start[p + 2]].
-    let mut start = vec![0u32; n + 2];
-    for &p in parent {
-        if p != NONE {
-            start[p as usize + 1] += 1;
-        }
+    // The results first, so that the temporaries after them are given back
+    // to the system when freed rather than kept in the heap.
+    let mut order = Vec::with_capacity(n);
+    let mut sponsor = Vec::with_capacity(n);
+    let mut ix_of_row = vec![NONE; n];
+    // Children in CSR form, in row order: those of row p are
+    // kids[start[p]..start[p + 1]]. Rows are sorted by the block of
+    // parents their sponsor is in, then each block's counts and lists are
+    // made while its part of `start` sits in the cache, the blocks in parallel.
+    let blocks = (n >> SPAN_BITS) + 1;
+    let (sorted, sizes) = by_part(n, blocks, |row| {
+        let p = *parent.get(row)?;
+        // Rows are below n, which fits u32.
+        (p != NONE).then(|| ((p >> SPAN_BITS) as usize, u64::from(p) << 32 | row as u64))
+    });
+    let mut start = vec![0u32; n + 1];
+    let mut kids = vec![Kid::default(); sorted.len()];
+    let spans: Vec<usize> = (0..blocks)
+        .map(|b| ((b + 1) << SPAN_BITS).min(n) - (b << SPAN_BITS).min(n))
+        .collect();
+    let mut bases = Vec::with_capacity(blocks);
+    let mut base = 0u32;
+    for &size in &sizes {
+        bases.push(base);
+        // At most n children in all, which fits u32.
+        base += size as u32;
     }
-    for i in 1..n + 1 {
-        start[i] += start[i - 1];
-    }
-    let total = start[n];
-    start[n + 1] = total;
-    // Now start[p + 1] is the end of p's children: fill backwards, which
-    // leaves them in row order and start[p + 1] at the beginning of p's.
-    let mut children = vec![0u32; total as usize];
-    for (row, &p) in parent.iter().enumerate().rev() {
-        if p != NONE {
-            let slot = &mut start[p as usize + 1];
-            *slot -= 1;
-            // Rows are below n, which fits u32.
-            children[*slot as usize] = row as u32;
-        }
-    }
-    let range = |row: u32| start[row as usize + 1] as usize..start[row as usize + 2] as usize;
-
-    let roots: Vec<u32> = (0u32..)
+    split_mut(&mut start, &spans)
+        .into_par_iter()
+        .zip(split_mut(&mut kids, &sizes))
+        .zip(split(&sorted, &sizes))
+        .zip(bases)
+        .enumerate()
+        .for_each(|(b, (((starts, kids), entries), base))| {
+            let first = b << SPAN_BITS;
+            for &entry in entries {
+                starts[(entry >> 32) as usize - first] += 1;
+            }
+            let mut at = base;
+            for slot in starts.iter_mut() {
+                let count = *slot;
+                *slot = at;
+                at += count;
+            }
+            // Fill in row order, each parent's slot moving to the end of its list.
+            let mut next = starts.to_vec();
+            for &entry in entries {
+                let cursor = &mut next[(entry >> 32) as usize - first];
+                kids[(*cursor - base) as usize].row = entry as u32;
+                *cursor += 1;
+            }
+        });
+    drop(sorted);
+    start[n] = base;
+    let kid = |row: u32| Kid {
+        row,
+        begin: start[row as usize],
+        end: start[row as usize + 1],
+    };
+    kids.par_iter_mut()
+        .with_min_len(GRAIN)
+        .for_each(|entry| *entry = kid(entry.row));
+    let roots: Vec<Kid> = (0u32..)
         .zip(parent)
         .filter(|&(_, &p)| p == NONE)
-        .map(|(row, _)| row)
+        .map(|(row, _)| kid(row))
         .collect();
-    // The trees of the roots are walked in parallel, each depth first.
-    let walk = |root: u32| {
-        let mut order = Vec::new();
-        let mut stack = vec![root];
-        let mut touched = 0u32;
-        while let Some(row) = stack.pop() {
-            order.push(row);
-            let kids = &children[range(row)];
-            // Read ahead what the children will need when they are popped, in
-            // loops of independent loads whose cache misses overlap.
-            for &kid in kids {
-                touched ^= start[kid as usize + 1];
-            }
-            for &kid in kids {
-                touched ^= children
-                    .get(start[kid as usize + 1] as usize)
-                    .copied()
-                    .unwrap_or(0);
-            }
-            stack.extend(kids.iter().rev());
+    drop(start);
+    phases.mark("children");
+
+    // Frames: the rest of a child list and the index of its parent.
+    let mut frames: Vec<(usize, usize, MemberIx)> = vec![(0, roots.len(), NONE)];
+    let mut touched = 0u32;
+    while let Some(frame) = frames.last_mut() {
+        let (at, end, up) = *frame;
+        if at == end {
+            frames.pop();
+            continue;
         }
-        std::hint::black_box(touched);
-        order
-    };
-    let trees: Vec<Vec<u32>> = roots.par_iter().map(|&root| walk(root)).collect();
-    let mut order = Vec::with_capacity(trees.iter().map(Vec::len).sum());
-    for tree in trees {
-        order.extend_from_slice(&tree);
+        frame.0 += 1;
+        let Kid { row, begin, end } = if up == NONE { roots[at] } else { kids[at] };
+        // Rows are below n, which fits u32.
+        let ix = order.len() as u32;
+        order.push(row);
+        sponsor.push(up);
+        ix_of_row[row as usize] = ix;
+        if begin < end {
+            let list = &kids[begin as usize..end as usize];
+            // Read ahead the child lists the children will walk, in a loop
+            // of independent loads whose cache misses overlap.
+            for child in list.iter().filter(|child| child.begin < child.end) {
+                touched ^= kids.get(child.begin as usize).map_or(0, |k| k.row);
+            }
+            frames.push((begin as usize, end as usize, ix));
+        }
     }
-    order
+    std::hint::black_box(touched);
+    phases.mark("walk");
+    Preorder {
+        order,
+        sponsor,
+        ix_of_row,
+    }
 }
 
 /// Rows in placement preorder: roots in row order, left child before right.

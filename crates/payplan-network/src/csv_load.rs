@@ -1338,6 +1338,55 @@ mod against_the_old_loader {
         assert!(ok > 300 && refused > 300, "{ok} {refused}");
     }
 
+    /// A large shuffled network, so that the id index and the children
+    /// lists are split into many parts; with and without problems.
+    #[test]
+    fn agrees_on_a_large_shuffled_file() {
+        let mut rng = Rng(0x5151_7777_0000_1234);
+        let n = 150_000;
+        let mut rows: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            rows.swap(i, rng.below(i + 1));
+        }
+        let schema = &schemas()[0];
+        let file = |sponsor: &dyn Fn(usize) -> String| {
+            let mut out = String::from("id,sponsor,pv,cv\n");
+            for &i in &rows {
+                out.push_str(&format!("member-{i},{},1,2\n", sponsor(i)));
+            }
+            out.into_bytes()
+        };
+        let good = file(&|i| {
+            if i == 0 {
+                String::new()
+            } else {
+                format!("member-{}", (i.wrapping_mul(2_654_435_761) >> 7) % i)
+            }
+        });
+        let with_repeat = {
+            let mut text = String::from_utf8(good.clone()).unwrap();
+            text = text.replace("member-140000,", "member-77,");
+            text = text.replace("member-120000,", "member-99,");
+            text.into_bytes()
+        };
+        let with_unknown = file(&|i| match i {
+            0 => String::new(),
+            100_000 | 130_000 => "nobody".to_owned(),
+            i => format!("member-{}", i / 2),
+        });
+        for text in [good, with_repeat, with_unknown] {
+            let old = crate::csv_oracle::load(&text[..], schema);
+            for chunk_bytes in [usize::MAX, 100_000] {
+                let new = load_with(&text[..], 0, schema, chunk_bytes, &mut Phases::new());
+                match (&old, &new) {
+                    (Ok(a), Ok(b)) => same(a, b),
+                    (Err(a), Err(b)) => assert_eq!(a, b),
+                    _ => panic!("{old:?}\n{new:?}"),
+                }
+            }
+        }
+    }
+
     /// Fails a read part way, after `left` bytes.
     struct Failing<'a> {
         data: &'a [u8],

@@ -4,11 +4,14 @@
 use std::hash::{BuildHasher, RandomState};
 
 /// End offsets of the strings in a [`StrArena`]: 4 bytes each while the
-/// buffer is below 4 GiB, 8 bytes beyond.
+/// buffer is below 4 GiB, 8 bytes beyond, or none when every string has the
+/// same length (ids often do), which also saves a memory access per lookup.
 #[derive(Debug, Clone)]
 enum Ends {
     Small(Vec<u32>),
     Large(Vec<u64>),
+    /// Every string has this many bytes, more than zero.
+    Fixed(usize),
 }
 
 /// Many strings in one buffer, addressed by their position.
@@ -33,6 +36,23 @@ impl StrArena {
         let bytes: usize = parts.iter().map(|(buf, _)| buf.len()).sum();
         let count: usize = parts.iter().map(|(_, ends)| ends.len()).sum();
         let mut buf = String::with_capacity(bytes);
+        let width = parts
+            .iter()
+            .find_map(|(_, ends)| ends.first())
+            .map_or(0, |&end| end as usize);
+        let fixed = width > 0
+            && parts
+                .iter()
+                .all(|(_, ends)| (1..).zip(ends).all(|(i, &end)| end as usize == i * width));
+        if fixed {
+            for (part, _) in parts {
+                buf.push_str(&part);
+            }
+            return StrArena {
+                buf,
+                ends: Ends::Fixed(width),
+            };
+        }
         let mut ends = if u32::try_from(bytes).is_ok() {
             Ends::Small(Vec::with_capacity(count))
         } else {
@@ -50,6 +70,8 @@ impl StrArena {
                     let base = base as u64;
                     ends.extend(part_ends.iter().map(|&end| base + u64::from(end)));
                 }
+                // Not made here.
+                Ends::Fixed(_) => {}
             }
             buf.push_str(&part);
         }
@@ -57,6 +79,13 @@ impl StrArena {
     }
 
     pub(crate) fn push(&mut self, text: &str) {
+        if let Ends::Fixed(width) = self.ends {
+            let ends = (1..=self.len()).map(|i| i * width);
+            self.ends = match u32::try_from(self.buf.len()) {
+                Ok(_) => Ends::Small(ends.map(|end| end as u32).collect()),
+                Err(_) => Ends::Large(ends.map(|end| end as u64).collect()),
+            };
+        }
         self.buf.push_str(text);
         let end = self.buf.len();
         if let Ends::Small(small) = &mut self.ends {
@@ -79,6 +108,7 @@ impl StrArena {
         match &self.ends {
             Ends::Small(ends) => ends.len(),
             Ends::Large(ends) => ends.len(),
+            Ends::Fixed(width) => self.buf.len() / width.max(&1),
         }
     }
 
@@ -100,6 +130,11 @@ impl StrArena {
                     None => 0,
                 };
                 Some((start, end))
+            }
+            Ends::Fixed(width) => {
+                let start = i.checked_mul(*width)?;
+                let end = start.checked_add(*width)?;
+                (end <= self.buf.len()).then_some((start, end))
             }
         }
     }
@@ -126,6 +161,7 @@ impl StrArena {
         match &mut self.ends {
             Ends::Small(ends) => ends.shrink_to_fit(),
             Ends::Large(ends) => ends.shrink_to_fit(),
+            Ends::Fixed(_) => {}
         }
     }
 }
@@ -485,11 +521,47 @@ mod tests {
         }
         assert_eq!(table.find(&ids, "id200000"), None);
 
+        // Several repeats: the earliest repeating row is named.
+        let mut ids = StrArena::default();
+        for row in 0..200_000u32 {
+            let id = match row {
+                150_000 => "id7".to_owned(),
+                120_000 => "id190000".to_owned(),
+                180_000 => "id3".to_owned(),
+                row => format!("id{row}"),
+            };
+            ids.push(&id);
+        }
+        assert_eq!(IdTable::build(&ids, 200_000).unwrap_err(), (150_000, 7));
+        assert_eq!(
+            IdTable::build(&ids, 150_000).unwrap().find(&ids, "id7"),
+            Some(7)
+        );
+
         let mut ids = StrArena::default();
         for id in ["a", "b", "c", "d", "b", "a", "e"] {
             ids.push(id);
         }
         assert_eq!(IdTable::build(&ids, 7).unwrap_err(), (4, 1));
+
+        // Strings of one length keep no offsets, until one of another length comes.
+        let mut ids = StrArena::concat(vec![
+            ("ab12cd".to_owned(), vec![2, 4, 6]),
+            (String::new(), vec![]),
+            ("ef".to_owned(), vec![2]),
+        ]);
+        assert!(matches!(ids.ends, Ends::Fixed(2)));
+        assert_eq!(ids.len(), 4);
+        assert_eq!(ids.get(3), Some("ef"));
+        assert_eq!(ids.get(4), None);
+        let table = IdTable::build(&ids, 4).unwrap();
+        assert_eq!(table.find(&ids, "cd"), Some(2));
+        ids.push("long");
+        assert!(matches!(ids.ends, Ends::Small(_)));
+        assert_eq!(ids.get(1), Some("12"));
+        assert_eq!(ids.get(4), Some("long"));
+        let ids = StrArena::concat(vec![("abc".to_owned(), vec![1, 3])]);
+        assert_eq!(ids.get(1), Some("bc"));
         assert!(IdTable::build(&ids, 4).is_ok());
     }
 }

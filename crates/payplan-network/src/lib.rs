@@ -21,6 +21,7 @@ mod csv_split;
 mod decimal;
 mod error;
 mod ids;
+mod partition;
 
 pub use builder::{MemberRecord, NetworkBuilder};
 pub use error::{Location, NetworkError};
