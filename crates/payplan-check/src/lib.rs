@@ -9,6 +9,6 @@ mod schedule;
 pub mod typed;
 
 pub use amount::{amount_text, write_amount};
-pub use check::{check, Checked};
+pub use check::{check, suggest, Checked};
 pub use error::{CheckError, CheckWarning, CycleKind};
 pub use typed::*;

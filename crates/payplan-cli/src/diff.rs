@@ -261,8 +261,9 @@ fn signed(d: Decimal, places: u32) -> String {
     }
 }
 
-/// A table with aligned columns: the first left-aligned, the others right.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// A table with aligned columns: the first left-aligned, the others right
+/// (numbers) or, with `left`, left-aligned too.
+fn aligned_table(header: &[&str], rows: &[Vec<String>], left: bool) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -274,16 +275,32 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
         for (i, (cell, w)) in row.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(line, "{cell:<w$}");
-            } else {
-                let _ = write!(line, "  {cell:>w$}");
+            match (i, left) {
+                (0, _) => {
+                    let _ = write!(line, "{cell:<w$}");
+                }
+                (_, true) => {
+                    let _ = write!(line, "  {cell:<w$}");
+                }
+                (_, false) => {
+                    let _ = write!(line, "  {cell:>w$}");
+                }
             }
         }
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
+}
+
+/// A table of numbers: the first column left-aligned, the others right.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    aligned_table(header, rows, false)
+}
+
+/// A table with every column left-aligned.
+fn left_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    aligned_table(header, rows, true)
 }
 
 /// The text of `payplan diff`.
@@ -450,27 +467,6 @@ fn count(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
-}
-
-/// A table with every column left-aligned.
-fn left_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let header: Vec<String> = header.iter().map(|h| (*h).to_string()).collect();
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows) {
-        let mut line = String::new();
-        for (cell, w) in row.iter().zip(&widths) {
-            let _ = write!(line, "{cell:<w$}  ");
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// How one line of a bonus is shown in a comparison.

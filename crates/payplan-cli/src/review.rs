@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use payplan::review::{Breakage, RankReview, Review, Stats, TopShare};
+use payplan::review::{BasisShare, Breakage, RankReview, Review, Stats, TopShare};
 use payplan::Decimal;
 use rust_decimal::RoundingStrategy;
 
@@ -249,6 +249,20 @@ pub(crate) fn top_share(top: &TopShare, places: u32) -> String {
     )
 }
 
+/// One row of the pay-by-basis table.
+pub(crate) fn basis_cells(b: &BasisShare, places: u32) -> Vec<String> {
+    vec![
+        b.basis.name().to_owned(),
+        money(b.paid, places),
+        percent(b.share),
+        if b.bonuses.is_empty() {
+            "-".to_owned()
+        } else {
+            b.bonuses.join(", ")
+        },
+    ]
+}
+
 /// One row of the breakage table.
 pub(crate) fn breakage_cells(name: &str, b: &Breakage, places: u32) -> Vec<String> {
     vec![
@@ -412,16 +426,7 @@ pub(crate) fn text(review: &Review, network: &Path) -> String {
     out.push_str("\npay by basis: what each bonus's amount rests on\n");
     let mut table = Table::new(&["basis", "paid", "of pay", "bonuses"]).left(&[3]);
     for b in &review.basis {
-        table.row(vec![
-            b.basis.name().to_owned(),
-            m(b.paid),
-            percent(b.share),
-            if b.bonuses.is_empty() {
-                "-".to_owned()
-            } else {
-                b.bonuses.join(", ")
-            },
-        ]);
+        table.row(basis_cells(b, places));
     }
     table.render(&mut out);
     out

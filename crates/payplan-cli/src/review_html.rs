@@ -9,7 +9,7 @@ use payplan::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::review::{
-    breakage_cells, members, money, percent, rank_cells, rank_name, share, top_share,
+    basis_cells, breakage_cells, members, money, percent, rank_cells, rank_name, share, top_share,
     BREAKAGE_HEADER, RANK_HEADER,
 };
 
@@ -353,21 +353,7 @@ pub(crate) fn page(review: &Review, network: &Path) -> String {
     out.push_str("<h2>Pay by basis</h2><p class=\"note\">What each bonus's amount rests on: the member's own values (personal), other members' (downline), or a network-wide total (network).</p>");
     head(&mut out, &[3], &["basis", "paid", "of pay", "bonuses"]);
     for b in &review.basis {
-        row(
-            &mut out,
-            "",
-            &[3],
-            &[
-                b.basis.name().to_owned(),
-                m(b.paid),
-                percent(b.share),
-                if b.bonuses.is_empty() {
-                    "-".to_owned()
-                } else {
-                    b.bonuses.join(", ")
-                },
-            ],
-        );
+        row(&mut out, "", &[3], &basis_cells(b, places));
     }
     out.push_str("</table></body></html>\n");
     out

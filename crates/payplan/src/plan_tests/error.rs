@@ -306,16 +306,4 @@ pub(crate) fn list(items: &[String]) -> String {
 }
 
 /// The candidate closest to `name`, when one is close enough to be a typo.
-pub(crate) fn suggest<'s>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'s str>,
-) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(name, c);
-        if c != name && score > 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
-}
+pub(crate) use payplan_check::suggest;
