@@ -14,6 +14,7 @@
 
 mod args;
 mod diff;
+mod excerpt;
 mod explain;
 mod gen;
 mod plan_tests;
