@@ -11,7 +11,7 @@ use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, Side, NONE};
 use rust_decimal::Decimal;
 
-use crate::Fault;
+use crate::ExplainFault;
 
 /// Why a value could not be explained: arithmetic that cannot be done
 /// exactly (as the evaluator refuses it), a value the run did not keep, or
@@ -22,11 +22,11 @@ pub(crate) enum Arith {
     DivisionByZero,
     /// The run let go of this node's values.
     NotKept(NodeId),
-    Broken(Fault),
+    Broken(ExplainFault),
 }
 
-impl From<Fault> for Arith {
-    fn from(fault: Fault) -> Self {
+impl From<ExplainFault> for Arith {
+    fn from(fault: ExplainFault) -> Self {
         Arith::Broken(fault)
     }
 }
@@ -60,7 +60,7 @@ impl Values<'_> {
     /// Node `n`'s value at `m` (a network-wide node's single value); an
     /// error when the run did not keep it.
     pub fn slot(&self, n: NodeId, m: MemberIx) -> Result<Val, Arith> {
-        let node = self.plan.nodes.get(n).ok_or(Fault::MissingNode)?;
+        let node = self.plan.nodes.get(n).ok_or(ExplainFault::MissingNode)?;
         let v = if node.global {
             self.eval.global(n)
         } else {
@@ -87,7 +87,9 @@ impl Values<'_> {
                 // The checker gives every table an entry per rank, and one
                 // for no rank.
                 let r = rank_of(self.slot(*rank, m)?)?;
-                let entry = entries.get(usize::from(r)).ok_or(Fault::MissingRankEntry)?;
+                let entry = entries
+                    .get(usize::from(r))
+                    .ok_or(ExplainFault::MissingRankEntry)?;
                 self.value(entry, m, outer)?
             }
             TExpr::Within(side) => Val::Bool(self.within(*side, m, outer)),
@@ -168,6 +170,6 @@ impl Values<'_> {
 fn rank_of(v: Val) -> Result<u16, Arith> {
     match v {
         Val::Rank(r) => Ok(r),
-        _ => Err(Fault::WrongKind.into()),
+        _ => Err(ExplainFault::WrongKind.into()),
     }
 }

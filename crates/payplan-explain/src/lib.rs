@@ -52,13 +52,13 @@ pub enum ExplainError {
     Internal {
         member: String,
         what: String,
-        fault: Fault,
+        fault: ExplainFault,
     },
 }
 
 /// A broken invariant an explanation ran into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Fault {
+pub enum ExplainFault {
     #[error("the plan reads a part it does not have")]
     MissingNode,
     #[error("a value of another kind than its type")]
@@ -271,7 +271,7 @@ pub fn explain(
                 None => ExplainError::Internal {
                     member,
                     what,
-                    fault: Fault::MissingNode,
+                    fault: ExplainFault::MissingNode,
                 },
             },
             Arith::Broken(fault) => ExplainError::Internal {
@@ -301,7 +301,7 @@ pub fn explain(
     let total_paid = bonuses
         .iter()
         .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid))
-        .ok_or_else(|| fail("total", Fault::TotalOverflow.into()))?;
+        .ok_or_else(|| fail("total", ExplainFault::TotalOverflow.into()))?;
     let sponsor = net.sponsor(m);
     Ok(Explanation {
         member: id.to_string(),
@@ -342,13 +342,13 @@ impl Values<'_> {
             None => Ok(None),
             Some(i) => match self.plan.ranks.get(i) {
                 Some(name) => Ok(Some(name.clone())),
-                None => Err(Fault::RankOutOfRange.into()),
+                None => Err(ExplainFault::RankOutOfRange.into()),
             },
         }
     }
 
     fn node(&self, n: NodeId) -> Result<&Node, Arith> {
-        Ok(self.plan.nodes.get(n).ok_or(Fault::MissingNode)?)
+        Ok(self.plan.nodes.get(n).ok_or(ExplainFault::MissingNode)?)
     }
 
     /// Node `n`'s value at `m`, named as the plan names it.
@@ -416,7 +416,7 @@ fn rank_explanation(v: &Values<'_>, m: MemberIx) -> Result<Option<RankExplanatio
     }
     let rank = match v.slot(rank_node, m)? {
         Val::Rank(r) => v.rank_name(r)?,
-        _ => return Err(Fault::WrongKind.into()),
+        _ => return Err(ExplainFault::WrongKind.into()),
     };
     Ok(Some(RankExplanation { rank, ranks }))
 }
@@ -456,7 +456,7 @@ fn bonus_explanation(
     options: ExplainOptions,
 ) -> Result<BonusExplanation, Arith> {
     let NodeKind::Bonus { amount, cap, .. } = &v.node(spec.node)?.kind else {
-        return Err(Fault::WrongKind.into());
+        return Err(ExplainFault::WrongKind.into());
     };
     let qualification = spec
         .qualification
@@ -613,7 +613,7 @@ fn part(
             "differential"
         }
         // Only aggregates and differentials are taken apart (`reads`).
-        _ => return Err(Fault::WrongKind.into()),
+        _ => return Err(ExplainFault::WrongKind.into()),
     };
     // Level by level, in network order within a level.
     list.sort_by_key(|s| s.level.or(s.plain_level));

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::interp::{dec, truth, Arith, Values};
-use crate::Fault;
+use crate::ExplainFault;
 
 /// A related member as the walk meets it: its level under the member (by
 /// the relation's own count, and plain), and the rate that level pays.
@@ -137,7 +137,7 @@ pub(crate) fn related(
                 // `m`'s children are on level 1.
                 let level = match parent_slot {
                     None => 1,
-                    Some(i) => below.get(i).copied().ok_or(Fault::LostPlace)?,
+                    Some(i) => below.get(i).copied().ok_or(ExplainFault::LostPlace)?,
                 };
                 if level > last {
                     return Ok(false);
@@ -172,7 +172,7 @@ pub(crate) fn related(
                 // No generation is counted above `m`'s children.
                 let above = match parent_slot {
                     None => 0,
-                    Some(i) => gens.get(i).copied().ok_or(Fault::LostPlace)?,
+                    Some(i) => gens.get(i).copied().ok_or(ExplainFault::LostPlace)?,
                 };
                 let generation = above + u32::from(truth(v.value(counting, x, NONE)?));
                 if generation > last {
@@ -203,7 +203,7 @@ fn rate(agg: &AggNode, level: u32, from: usize) -> Result<Option<Decimal>, Arith
     let rate = (level as usize)
         .checked_sub(from)
         .and_then(|i| rates.get(i))
-        .ok_or(Fault::MissingRate)?;
+        .ok_or(ExplainFault::MissingRate)?;
     Ok(Some(*rate))
 }
 
@@ -231,7 +231,7 @@ fn walk_down(
     let mut open = vec![net.subtree_end(m)];
     let mut x = m.saturating_add(1);
     while open.last().is_some_and(|&end| x < end) {
-        let depth = u32::try_from(open.len()).map_err(|_| Fault::LostPlace)?;
+        let depth = u32::try_from(open.len()).map_err(|_| ExplainFault::LostPlace)?;
         let parent_slot = (depth > 1).then(|| (depth - 1) as usize);
         let end = net.subtree_end(x);
         if visit(x, depth, parent_slot)? {
@@ -279,7 +279,7 @@ pub(crate) fn differential(
         // Nothing is paid between `m` and its children.
         let above = match parent_slot {
             None => Decimal::ZERO,
-            Some(i) => highest.get(i).copied().ok_or(Fault::LostPlace)?,
+            Some(i) => highest.get(i).copied().ok_or(ExplainFault::LostPlace)?,
         };
         let p = dec(v.value(percent, x, NONE)?);
         let high = above.max(p);
