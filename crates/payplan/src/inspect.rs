@@ -3,7 +3,7 @@
 //! run kept it. Tools (reviews, diffs) are built on these.
 
 use payplan_check::{Ty, TypedPlan, Val};
-use payplan_eval::{Amounts, EvalOptions};
+use payplan_eval::{Amounts, EvalError, EvalOptions, Settlement};
 use payplan_explain::Shown;
 use payplan_network::{MemberIx, Network};
 use rust_decimal::Decimal;
@@ -29,12 +29,15 @@ impl<'a> Run<'a> {
     ) -> Result<Run<'a>, RunError> {
         let mut eval = payplan_eval::evaluate_with(&plan.typed, net, options)?;
         let settlement = payplan_eval::settle(&plan.typed, net, &mut eval)?;
+        let (paid_per_bonus, paid) = paid_totals(&settlement)?;
         let run = Run {
             plan,
             net,
             eval,
             settlement,
             every_value: options.keep_every_value,
+            paid_per_bonus,
+            paid,
         };
         run.check_kept()?;
         Ok(run)
@@ -215,4 +218,22 @@ impl<'a> Run<'a> {
             }),
         }
     }
+}
+
+/// Each bonus's total final amount and their sum, exactly: a total beyond
+/// what a decimal holds is refused, never capped.
+fn paid_totals(settlement: &Settlement) -> Result<(Vec<Decimal>, Decimal), EvalError> {
+    let mut per_bonus = Vec::with_capacity(settlement.paid_amounts().len());
+    let mut paid = Decimal::ZERO;
+    for amounts in settlement.paid_amounts() {
+        let mut total = Decimal::ZERO;
+        for (_, amount) in amounts.iter() {
+            total = total
+                .checked_add(amount)
+                .ok_or(EvalError::TotalOverflow)?;
+        }
+        paid = paid.checked_add(total).ok_or(EvalError::TotalOverflow)?;
+        per_bonus.push(total);
+    }
+    Ok((per_bonus, paid))
 }

@@ -106,6 +106,11 @@ pub struct Run<'a> {
     pub(crate) settlement: Settlement,
     /// Whether the evaluation kept every node's values.
     pub(crate) every_value: bool,
+    /// Each bonus's total final amount, in declaration order, summed exactly
+    /// when the run was made.
+    pub(crate) paid_per_bonus: Vec<Decimal>,
+    /// The sum of `paid_per_bonus`.
+    pub(crate) paid: Decimal,
 }
 
 /// A payout found in the kept amounts: its bonus and its place among the
@@ -284,18 +289,10 @@ impl Run<'_> {
         let per_bonus: Vec<(String, Decimal)> = plan
             .bonuses
             .iter()
-            .zip(settlement.paid_amounts())
-            .map(|(b, col)| {
-                (
-                    b.name.clone(),
-                    col.iter()
-                        .fold(Decimal::ZERO, |a, (_, x)| a.saturating_add(x)),
-                )
-            })
+            .zip(&self.paid_per_bonus)
+            .map(|(b, paid)| (b.name.clone(), *paid))
             .collect();
-        let paid = per_bonus
-            .iter()
-            .fold(Decimal::ZERO, |a, (_, x)| a.saturating_add(*x));
+        let paid = self.paid;
         Outcome {
             plan: plan.name.clone(),
             currency: plan.currency.clone(),
