@@ -222,7 +222,8 @@ fn first_word(keyword_rule: Rule) -> &'static str {
     rule_keyword(keyword_rule).map_or("a keyword", quoted)
 }
 
-fn punctuation(rule: Rule) -> Option<&'static str> {
+/// A punctuation rule's token, in backticks.
+pub(crate) fn punctuation(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::open_paren => "`(`",
         Rule::close_paren => "`)`",

@@ -12,7 +12,7 @@ use crate::ast::*;
 use crate::error::SyntaxError;
 use crate::keywords::{keyword, Keyword};
 use crate::nesting::check_nesting;
-use crate::parse_error::convert_error;
+use crate::parse_error::{convert_error, punctuation};
 use crate::span::{Ident, Span};
 
 #[derive(pest_derive::Parser)]
@@ -63,18 +63,7 @@ fn meaningful<'a>(pair: Pair<'a, Rule>) -> impl Iterator<Item = Pair<'a, Rule>> 
 }
 
 fn is_fixed_token(rule: Rule) -> bool {
-    rule_keyword(rule).is_some()
-        || matches!(
-            rule,
-            Rule::open_paren
-                | Rule::close_paren
-                | Rule::open_brace
-                | Rule::close_brace
-                | Rule::colon
-                | Rule::comma
-                | Rule::assign
-                | Rule::dots
-        )
+    rule_keyword(rule).is_some() || punctuation(rule).is_some()
 }
 
 /// The keyword a `kw_` rule of the grammar matches.
