@@ -4,7 +4,7 @@
 //! member's explanation pays exactly what the run pays it.
 //!
 //! The cases are lists of choices that proptest shrinks, so a failure is
-//! reported as a short plan on a small network. `PROPTEST_CASES=5000 cargo
+//! reported as a short plan on a small network. `PROPTEST_CASES=100000 cargo
 //! test --release --test properties` searches longer.
 
 #[path = "common/planfuzz/mod.rs"]
