@@ -540,6 +540,123 @@ fn warnings_go_to_stderr_and_do_not_fail_a_run() {
     assert!(out.stdout.contains("ok, 1 warning"), "{}", out.stdout);
 }
 
+// --- closed pipes and hostile input ------------------------------------------
+
+/// Runs the binary from the project's root, reads one line of its standard
+/// output, closes the pipe, and returns the exit status and standard error.
+fn run_and_close_after_one_line(args: &[String]) -> (i32, String) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_payplan"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the payplan binary runs");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "{args:?}: no output");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().expect("an exit status"), stderr)
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_silently_with_success() {
+    // `payplan run ... | head -1`, on the example and on a network whose
+    // payouts are larger than a pipe holds (so that writing them fails).
+    let tmp = tempfile::tempdir().unwrap();
+    let network = tmp.path().join("network.csv");
+    let options = payplan_gen::GenOptions {
+        members: 100_000,
+        seed: 7,
+        shape: payplan_gen::Shape::Mlm,
+        placement: false,
+        new: false,
+    };
+    let mut csv = Vec::new();
+    payplan_gen::generate(&options, &mut csv, &mut |_| {}).unwrap();
+    std::fs::write(&network, csv).unwrap();
+    for net in ["examples/network.csv".to_string(), s(&network)] {
+        let args = ["run", "plans/ranked.plan", "--network", &net].map(String::from);
+        let (code, stderr) = run_and_close_after_one_line(&args);
+        assert_eq!((code, stderr.as_str()), (0, ""), "run on {net}");
+    }
+    let args = ["gen", "--members", "200000", "--seed", "1", "--quiet"].map(String::from);
+    let (code, stderr) = run_and_close_after_one_line(&args);
+    assert_eq!((code, stderr.as_str()), (0, ""), "gen");
+}
+
+#[test]
+fn check_shows_a_window_of_a_megabyte_line_and_no_raw_control_character() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = format!(
+        "plan \"x\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\nlet a = pv{}\0\n",
+        " ".repeat(1 << 20)
+    );
+    std::fs::write(tmp.path().join("long.plan"), &plan).unwrap();
+    let out = payplan_in(tmp.path(), &["check", "long.plan"]);
+    assert_refused(&out, "a megabyte line", &["found `\\0`"]);
+    assert!(out.stderr.len() < 2_000, "{} bytes", out.stderr.len());
+    assert!(!out.stderr.contains('\0'), "{}", out.stderr);
+    let column = plan.lines().nth(4).unwrap().find('\0').unwrap() + 1;
+    assert_mentions(
+        &out,
+        "a megabyte line",
+        &[&format!("long.plan:5:{column}"), "…"],
+    );
+}
+
+#[test]
+fn a_network_with_an_unclosed_quote_or_a_cell_not_utf8_is_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let open = tmp.path().join("open.csv");
+    std::fs::write(
+        &open,
+        "id,sponsor,pv,cv\nA,,100,50\nB,A,\"100,50\nC,A,1,2\n",
+    )
+    .unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("unilevel")),
+        "--network".into(),
+        s(&open),
+    ]);
+    assert_refused(
+        &out,
+        "an unclosed quote",
+        &[
+            "line 3: the quote that opens the cell in column `pv` is never closed",
+            "help:",
+        ],
+    );
+    let bytes = tmp.path().join("bytes.csv");
+    std::fs::write(&bytes, b"id,sponsor,pv,cv\nA,,1\xff0,50\n").unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("unilevel")),
+        "--network".into(),
+        s(&bytes),
+    ]);
+    assert_refused(
+        &out,
+        "a cell not UTF-8",
+        &["line 2: the cell in column `pv` is not UTF-8 text: `1\\xff0`"],
+    );
+    assert!(!out.stderr.contains('\u{fffd}'), "{}", out.stderr);
+}
+
 // --- snapshots ---------------------------------------------------------------
 
 #[test]

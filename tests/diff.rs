@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use common::binary::{assert_ok, assert_refused, payplan};
 use common::cases::{plan, plan_path, root};
-use payplan::diff::PlanDiff;
 use payplan::{Network, Plan};
+use payplan_tools::diff::PlanDiff;
 use rust_decimal::Decimal;
 
 const FIXTURE: &str = "tests/diff/ranked_raised.plan";
@@ -41,9 +41,9 @@ fn separate_run(plan: &Plan, network: &Path) -> HashMap<(String, String), Decima
 /// The diff of `old` and `new` on `network` says, for every member and
 /// bonus, what the two separate runs pay.
 fn assert_agrees_with_separate_runs(old: &Plan, new: &Plan, network: &Path) -> PlanDiff {
-    let schema = payplan::diff::union_schema(old.schema(), new.schema()).unwrap();
+    let schema = payplan_tools::diff::union_schema(old.schema(), new.schema()).unwrap();
     let net = Network::from_csv_path(network, &schema).unwrap();
-    let d = payplan::diff::diff(old, new, &net).unwrap();
+    let d = payplan_tools::diff::diff(old, new, &net).unwrap();
     let old_pay = separate_run(old, network);
     let new_pay = separate_run(new, network);
     let amount = |pay: &HashMap<(String, String), Decimal>, m: &str, b: &str| {
@@ -52,7 +52,7 @@ fn assert_agrees_with_separate_runs(old: &Plan, new: &Plan, network: &Path) -> P
             .unwrap_or_default()
     };
     let bonuses: Vec<String> = d.bonuses.iter().map(|b| b.bonus.clone()).collect();
-    let changed: HashMap<&str, &payplan::diff::MemberChange> =
+    let changed: HashMap<&str, &payplan_tools::diff::MemberChange> =
         d.changed.iter().map(|c| (c.member.as_str(), c)).collect();
     let (mut winners, mut losers, mut unchanged) = (0, 0, 0);
     let mut old_totals = vec![Decimal::ZERO; bonuses.len()];
@@ -219,9 +219,9 @@ fn json_parses_and_matches_the_library() {
     let old = plan("ranked");
     let new = compile_file(&root().join(FIXTURE));
     let network = root().join("examples/network.csv");
-    let schema = payplan::diff::union_schema(old.schema(), new.schema()).unwrap();
+    let schema = payplan_tools::diff::union_schema(old.schema(), new.schema()).unwrap();
     let net = Network::from_csv_path(&network, &schema).unwrap();
-    let expected = payplan::diff::diff(&old, &new, &net).unwrap();
+    let expected = payplan_tools::diff::diff(&old, &new, &net).unwrap();
 
     let out = payplan(&[
         "diff",
@@ -343,11 +343,11 @@ fn plans_that_read_a_column_differently_read_the_network_once_each() {
     )
     .unwrap();
     let (old_plan, new_plan) = (compile_file(&old), compile_file(&new));
-    assert!(payplan::diff::union_schema(old_plan.schema(), new_plan.schema()).is_none());
+    assert!(payplan_tools::diff::union_schema(old_plan.schema(), new_plan.schema()).is_none());
 
     let old_net = old_plan.load_network(&network).unwrap();
     let new_net = new_plan.load_network(&network).unwrap();
-    let d = payplan::diff::diff_networks(&old_plan, &old_net, &new_plan, &new_net).unwrap();
+    let d = payplan_tools::diff::diff_networks(&old_plan, &old_net, &new_plan, &new_net).unwrap();
     assert_eq!((d.winners, d.losers, d.unchanged), (1, 0, 2));
     assert_eq!(d.changed.len(), 1);
     assert_eq!(d.changed[0].member, "A");

@@ -259,7 +259,7 @@ fn mangled_test_files_never_panic() {
             }
             let mangled: String = chars.into_iter().collect();
             let result = std::panic::catch_unwind(|| {
-                if let Ok(file) = payplan::plan_tests::parse(&mangled) {
+                if let Ok(file) = payplan_tools::plan_tests::parse(&mangled) {
                     let report = file.run(&plan, "m.tests", "x.plan", &mangled, &root());
                     for test in &report.tests {
                         for e in &test.errors {
@@ -297,7 +297,8 @@ fn the_guide_examples_pass() {
         if !is_file || !block.contains("expect") {
             continue;
         }
-        let file = payplan::plan_tests::parse(block).unwrap_or_else(|e| panic!("{e:?}\n{block}"));
+        let file =
+            payplan_tools::plan_tests::parse(block).unwrap_or_else(|e| panic!("{e:?}\n{block}"));
         let report = file.run(&plan, "guide", "ranked.plan", block, &root());
         assert_eq!(
             report.counts(),

@@ -13,9 +13,9 @@ mod common;
 
 use common::binary::{assert_refused, payplan};
 use common::cases::{plan, root, PLANS};
-use payplan::review::{Basis, Review};
 use payplan::{Decimal, Network, Plan};
 use payplan_gen::{generate, GenOptions, Shape};
+use payplan_tools::review::{self, Basis, Review};
 
 /// Every `.plan` file in plans/, by file stem.
 fn plan_names() -> Vec<String> {
@@ -70,7 +70,7 @@ fn json_review_is_the_library_value() {
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         let parsed: Review = serde_json::from_str(&out.stdout).unwrap();
         let compiled = plan(&name);
-        let expected = compiled.review(&example_network(&compiled)).unwrap();
+        let expected = review::review(&compiled, &example_network(&compiled)).unwrap();
         assert_eq!(parsed, expected, "{name}");
         // The shape hosts and tools rely on.
         let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -249,7 +249,7 @@ fn check_properties(review: &Review, plan: &Plan, network: &Network, what: &str)
 
     // Ranks: members and pay add up.
     if !review.ranks.is_empty() {
-        assert_eq!(review.ranks.len(), plan.typed().ranks.len() + 1, "{what}");
+        assert_eq!(review.ranks.len(), plan.ranks().len() + 1, "{what}");
         assert_eq!(review.ranks[0].rank, None, "{what}");
         let members: usize = review.ranks.iter().map(|r| r.members).sum();
         assert_eq!(members, review.members, "{what}: members per rank");
@@ -307,7 +307,7 @@ fn every_plan_on_the_example_network_has_the_properties() {
     for name in plan_names() {
         let compiled = plan(&name);
         let network = example_network(&compiled);
-        let review = compiled.review(&network).unwrap();
+        let review = review::review(&compiled, &network).unwrap();
         check_properties(&review, &compiled, &network, &name);
         // The example network has no refunds: nothing can be held back less
         // than nothing by caps or qualifications.
@@ -340,7 +340,7 @@ fn every_reference_plan_on_generated_networks_has_the_properties() {
             let mut csv = Vec::new();
             generate(&options, &mut csv, &mut |_| {}).unwrap();
             let network = Network::from_csv_reader(csv.as_slice(), compiled.schema()).unwrap();
-            let review = compiled.review(&network).unwrap();
+            let review = review::review(&compiled, &network).unwrap();
             check_properties(
                 &review,
                 &compiled,
@@ -355,7 +355,7 @@ fn every_reference_plan_on_generated_networks_has_the_properties() {
 fn the_reference_plans_hold_back_what_their_rules_say() {
     let breakage = |name: &str| {
         let compiled = plan(name);
-        compiled.review(&example_network(&compiled)).unwrap()
+        review::review(&compiled, &example_network(&compiled)).unwrap()
     };
     // No `when`, no cap, no limit: nothing held back.
     let breakaway = breakage("breakaway");
@@ -374,7 +374,7 @@ fn basis(source: &str) -> Vec<Basis> {
     let plan = Plan::compile(source, "basis.plan").unwrap_or_else(|e| panic!("{e:?}"));
     let csv = "id,sponsor,pv,cv\nA,,100,50\nB,A,20,12.5\n";
     let network = Network::from_csv_reader(csv.as_bytes(), plan.schema()).unwrap();
-    let review = plan.review(&network).unwrap();
+    let review = review::review(&plan, &network).unwrap();
     review.bonuses.iter().map(|b| b.basis).collect()
 }
 
@@ -418,8 +418,7 @@ fn the_basis_rule() {
     // The reference plans.
     let of = |name: &str| {
         let compiled = plan(name);
-        compiled
-            .review(&example_network(&compiled))
+        review::review(&compiled, &example_network(&compiled))
             .unwrap()
             .bonuses
             .iter()
@@ -553,7 +552,7 @@ fn a_network_with_refunds_still_reviews() {
     let compiled = plan("hybrid");
     let csv = "id,sponsor,pv,cv,new\nA,,100,-500,false\nB,A,200,300,true\nC,B,0,0,false\n";
     let network = Network::from_csv_reader(csv.as_bytes(), compiled.schema()).unwrap();
-    let review = compiled.review(&network).unwrap();
+    let review = review::review(&compiled, &network).unwrap();
     check_properties(&review, &compiled, &network, "hybrid with refunds");
     assert!(review.limit_applied);
     assert_eq!(review.paid, Decimal::ZERO);
@@ -563,7 +562,7 @@ fn a_network_with_refunds_still_reviews() {
     let compiled = plan("unilevel");
     let csv = "id,sponsor,pv,cv\nA,,100,50\nB,A,200,-300\nC,B,0,40\n";
     let network = Network::from_csv_reader(csv.as_bytes(), compiled.schema()).unwrap();
-    let review = compiled.review(&network).unwrap();
+    let review = review::review(&compiled, &network).unwrap();
     check_properties(&review, &compiled, &network, "unilevel with refunds");
     assert_eq!(
         review.income.stats.as_ref().unwrap().low,
@@ -581,8 +580,8 @@ fn ranks_are_counted_whether_exported_or_not() {
     let exported = plan("ranked");
     let hidden = Plan::compile(&unexported, "ranked.plan").unwrap();
     let network = example_network(&exported);
-    let a = exported.review(&network).unwrap();
-    let b = hidden.review(&network).unwrap();
+    let a = review::review(&exported, &network).unwrap();
+    let b = review::review(&hidden, &network).unwrap();
     assert_eq!(a.ranks, b.ranks);
     assert!(a.ranks.iter().skip(1).any(|r| r.members > 0));
 }

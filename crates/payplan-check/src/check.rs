@@ -195,18 +195,8 @@ fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     }
 }
 
-/// The candidate most like `name` (Jaro-Winkler above 0.8), for a "did you
-/// mean" help line.
-pub fn suggest<'s>(name: &str, candidates: impl IntoIterator<Item = &'s str>) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(name, c);
-        if c != name && score > 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
-}
+/// The "did you mean" suggester, shared with the syntax stage.
+pub use payplan_syntax::suggest;
 
 impl<'a> Checker<'a> {
     fn new(ast: &'a PlanAst, source: &'a str) -> Self {

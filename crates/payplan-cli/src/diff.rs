@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use payplan::diff::{DiffError, MemberChange, PlanDiff};
 use payplan::{BonusExplanation, Decimal, Explanation, Network, Plan};
+use payplan_tools::diff::{DiffError, MemberChange, PlanDiff};
 use serde::Serialize;
 
 use crate::{args::ReportFormat, compile, load_network, network_message, Streams, EXIT_REFUSED};
@@ -139,22 +139,26 @@ pub(crate) fn run(args: &DiffArgs, streams: &mut Streams<'_>) -> i32 {
             );
         }
     }
-    let diff =
-        match payplan::diff::diff_networks(&old, networks.for_old(), &new, networks.for_new()) {
-            Ok(diff) => diff,
-            Err(e) => {
-                let message = match &e {
-                    DiffError::Old(inner) => {
-                        format!("cannot run `{}`: {inner}", args.old.display())
-                    }
-                    DiffError::New(inner) => {
-                        format!("cannot run `{}`: {inner}", args.new.display())
-                    }
-                    other => format!("cannot compare the plans: {other}"),
-                };
-                return streams.refuse(&message, e.help().as_deref());
-            }
-        };
+    let diff = match payplan_tools::diff::diff_networks(
+        &old,
+        networks.for_old(),
+        &new,
+        networks.for_new(),
+    ) {
+        Ok(diff) => diff,
+        Err(e) => {
+            let message = match &e {
+                DiffError::Old(inner) => {
+                    format!("cannot run `{}`: {inner}", args.old.display())
+                }
+                DiffError::New(inner) => {
+                    format!("cannot run `{}`: {inner}", args.new.display())
+                }
+                other => format!("cannot compare the plans: {other}"),
+            };
+            return streams.refuse(&message, e.help().as_deref());
+        }
+    };
     let explained = match &args.member {
         None => None,
         Some(id) => {
@@ -200,7 +204,7 @@ pub(crate) fn run(args: &DiffArgs, streams: &mut Streams<'_>) -> i32 {
 /// Reads the network once with the columns of both plans, or once per plan
 /// when they read a column differently.
 fn load(old: &Plan, new: &Plan, path: &Path, streams: &mut Streams<'_>) -> Result<Networks, ()> {
-    match payplan::diff::union_schema(old.schema(), new.schema()) {
+    match payplan_tools::diff::union_schema(old.schema(), new.schema()) {
         Some(schema) => Network::from_csv_path(path, &schema)
             .map(|old| Networks { old, new: None })
             .map_err(|e| {
@@ -358,7 +362,7 @@ fn render_text(
     out.push_str(&table(&["bonus", "old", "new", "change"], &rows));
 
     out.push('\n');
-    let limit = |s: &payplan::diff::PlanSummary| match s.limit {
+    let limit = |s: &payplan_tools::diff::PlanSummary| match s.limit {
         None => "none".to_string(),
         Some(l) if s.limit_applied => format!(
             "{} (applied: {} before the limit)",

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use payplan_gen::{GenOptions, Progress, Stage};
 
-use crate::{io_reason, write_atomically_with, Streams, EXIT_OK, EXIT_REFUSED};
+use crate::{io_reason, write_atomically_with, Streams, EXIT_OK};
 
 /// How long the work runs before a progress bar shows.
 const QUIET_FOR: Duration = Duration::from_millis(1500);
@@ -34,8 +34,9 @@ pub(crate) fn generate(
         },
         None => match payplan_gen::generate(options, streams.stdout, &mut report) {
             Ok(()) => EXIT_OK,
-            // The reader went away (`payplan gen ... | head`): nothing to say.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_REFUSED,
+            // The reader went away (`payplan gen ... | head`): it has read
+            // all it wanted, which is no error of the user's.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
             Err(e) => {
                 bar.clear();
                 return streams.refuse(

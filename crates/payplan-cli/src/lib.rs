@@ -14,6 +14,7 @@
 
 mod args;
 mod diff;
+mod excerpt;
 mod explain;
 mod gen;
 mod plan_tests;
@@ -126,7 +127,8 @@ impl Streams<'_> {
         EXIT_REFUSED
     }
 
-    /// Writes the whole of standard output at once.
+    /// Writes the whole of standard output at once; a reader that went
+    /// away (a closed pipe) ends the command silently, with success.
     fn output(&mut self, text: &str) -> i32 {
         self.clear_progress();
         let written = self
@@ -135,8 +137,9 @@ impl Streams<'_> {
             .and_then(|()| self.stdout.flush());
         match written {
             Ok(()) => EXIT_OK,
-            // The reader went away (`payplan run ... | head`): nothing to say.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_REFUSED,
+            // The reader went away (`payplan run ... | head`): it has read
+            // all it wanted, which is no error of the user's.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
             Err(e) => self.refuse(
                 &format!("cannot write to standard output: {}", io_reason(&e)),
                 None,

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use payplan::plan_tests::{self, TestReport, TestStatus};
 use payplan::{Diagnostic, Plan, Span, ToDiagnostic};
+use payplan_tools::plan_tests::{self, TestReport, TestStatus};
 
 use crate::{read_text, render_diagnostics, Streams, EXIT_OK, EXIT_REFUSED};
 

@@ -1,10 +1,14 @@
 //! Rendering diagnostics and error reports for people, with codespan-reporting.
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as ReportSeverity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Files, SimpleFiles};
 use codespan_reporting::term::termcolor::Buffer;
 use codespan_reporting::term::{self, Chars, Config, Styles, StylesWriter};
 use payplan::{Diagnostic, Severity, Span};
+
+use std::ops::Range;
+
+use crate::excerpt::Excerpt;
 
 fn config() -> Config {
     Config {
@@ -27,23 +31,17 @@ pub fn render_diagnostics(
     diagnostics: &[Diagnostic],
     color: bool,
 ) -> String {
-    let mut files = SimpleFiles::new();
-    let file = files.add(file_name, source);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let mut labels =
-            vec![Label::primary(file, clamp(diagnostic.span, source))
-                .with_message(&diagnostic.label)];
-        labels.extend(
-            diagnostic.secondary.iter().map(|(span, note)| {
-                Label::secondary(file, clamp(*span, source)).with_message(note)
-            }),
-        );
-        let report = Report::new(severity(diagnostic.severity))
-            .with_message(&diagnostic.message)
-            .with_labels(labels)
-            .with_notes(help_notes(diagnostic.help.as_deref()));
-        match emit(&files, &report, color) {
+        let spans: Vec<Range<usize>> = std::iter::once(diagnostic.span)
+            .chain(diagnostic.secondary.iter().map(|(span, _)| *span))
+            .map(|span| clamp(span, source))
+            .collect();
+        let anchors: Vec<usize> = spans.iter().map(|r| r.start).collect();
+        let excerpt = Excerpt::new(file_name, source, &anchors);
+        let ranges: Vec<Range<usize>> = spans.into_iter().map(|r| excerpt.range(r)).collect();
+        let report = report(diagnostic, &ranges);
+        match emit(&excerpt, &report, color) {
             Some(text) => out.push_str(&text),
             None => {
                 let (line, column) = diagnostic.span.line_col(source);
@@ -59,6 +57,25 @@ pub fn render_diagnostics(
         }
     }
     out
+}
+
+/// The report of a diagnostic whose primary and secondary spans are, in
+/// order, `ranges` of the rendered source.
+fn report(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Report<()> {
+    let mut ranges = ranges.iter().cloned();
+    let mut labels =
+        vec![Label::primary((), ranges.next().unwrap_or_default()).with_message(&diagnostic.label)];
+    labels.extend(
+        diagnostic
+            .secondary
+            .iter()
+            .zip(ranges)
+            .map(|((_, note), range)| Label::secondary((), range).with_message(note)),
+    );
+    Report::new(severity(diagnostic.severity))
+        .with_message(&diagnostic.message)
+        .with_labels(labels)
+        .with_notes(help_notes(diagnostic.help.as_deref()))
 }
 
 /// Renders an error that has no place in a plan's source (a refused
@@ -77,7 +94,7 @@ pub(crate) fn render_error(message: &str, help: Option<&str>, color: bool) -> St
     })
 }
 
-fn emit(files: &SimpleFiles<&str, &str>, report: &Report<usize>, color: bool) -> Option<String> {
+fn emit<'f, F: Files<'f>>(files: &'f F, report: &Report<F::FileId>, color: bool) -> Option<String> {
     let config = config();
     if color {
         let styles = Styles::default();
@@ -111,7 +128,7 @@ fn severity_word(severity: Severity) -> &'static str {
 }
 
 /// The span as a byte range inside `source`, on character boundaries.
-fn clamp(span: Span, source: &str) -> std::ops::Range<usize> {
+fn clamp(span: Span, source: &str) -> Range<usize> {
     let floor = |mut i: usize| {
         i = i.min(source.len());
         while !source.is_char_boundary(i) {
@@ -125,6 +142,7 @@ fn clamp(span: Span, source: &str) -> std::ops::Range<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -162,6 +180,19 @@ mod tests {
         let d = Diagnostic::error("odd", Span::new(1, 2));
         let text = render_diagnostics("x.plan", "é", &[d], false);
         assert!(text.contains("error: odd"), "{text}");
+    }
+
+    #[test]
+    fn a_megabyte_line_is_shown_as_a_window_with_its_real_column() {
+        let source = format!("let a = {}\0 + b\n", "x".repeat(1 << 20));
+        let at = source.find('\0').unwrap();
+        let d = Diagnostic::error("odd", Span::new(at, at + 1)).with_label("here");
+        let text = render_diagnostics("x.plan", &source, &[d], false);
+        assert!(text.len() < 1000, "{} bytes", text.len());
+        assert!(text.contains(&format!("x.plan:1:{}", at + 1)), "{text}");
+        assert!(text.contains("…xxxx"), "{text}");
+        assert!(text.contains("\\0 + b"), "{text}");
+        assert!(!text.contains('\0'), "{text}");
     }
 
     #[test]

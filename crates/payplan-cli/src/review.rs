@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use payplan::review::{BasisShare, Breakage, RankReview, Review, Stats, TopShare};
 use payplan::Decimal;
+use payplan_tools::review::{BasisShare, Breakage, RankReview, Review, Stats, TopShare};
 use rust_decimal::RoundingStrategy;
 
 use crate::Streams;
@@ -78,7 +78,7 @@ pub(crate) fn run(args: &ReviewArgs, streams: &mut Streams<'_>) -> i32 {
     let Ok(network) = crate::load_network(&plan, &args.network, streams) else {
         return crate::EXIT_REFUSED;
     };
-    let review = match plan.review(&network) {
+    let review = match payplan_tools::review::review(&plan, &network) {
         Ok(review) => review,
         Err(e) => {
             return streams.refuse(

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use payplan::review::Review;
 use payplan::Decimal;
+use payplan_tools::review::Review;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::review::{

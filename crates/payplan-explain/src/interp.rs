@@ -11,11 +11,24 @@ use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, Side, NONE};
 use rust_decimal::Decimal;
 
-/// Arithmetic that cannot be done exactly, as the evaluator refuses it.
+use crate::ExplainFault;
+
+/// Why a value could not be explained: arithmetic that cannot be done
+/// exactly (as the evaluator refuses it), a value the run did not keep, or
+/// a broken invariant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Arith {
     Overflow,
     DivisionByZero,
+    /// The run let go of this node's values.
+    NotKept(NodeId),
+    Broken(ExplainFault),
+}
+
+impl From<ExplainFault> for Arith {
+    fn from(fault: ExplainFault) -> Self {
+        Arith::Broken(fault)
+    }
 }
 
 /// What expressions read: the plan, the network and every node's values.
@@ -44,22 +57,23 @@ pub(crate) fn truth(v: Val) -> bool {
 }
 
 impl Values<'_> {
-    /// Node `n`'s value at `m` (a network-wide node's single value).
-    pub fn slot(&self, n: NodeId, m: MemberIx) -> Val {
-        let global = self.plan.nodes.get(n).is_some_and(|x| x.global);
-        let v = if global {
+    /// Node `n`'s value at `m` (a network-wide node's single value); an
+    /// error when the run did not keep it.
+    pub fn slot(&self, n: NodeId, m: MemberIx) -> Result<Val, Arith> {
+        let node = self.plan.nodes.get(n).ok_or(ExplainFault::MissingNode)?;
+        let v = if node.global {
             self.eval.global(n)
         } else {
             self.settlement.value(self.plan, self.eval, n, m)
         };
-        v.unwrap_or(Val::Dec(Decimal::ZERO))
+        v.ok_or(Arith::NotKept(n))
     }
 
     /// `t` at member `m`, aggregated by `outer` (or [`NONE`]).
     pub fn value(&self, t: &TExpr, m: MemberIx, outer: MemberIx) -> Result<Val, Arith> {
         Ok(match t {
             TExpr::Const(v) => *v,
-            TExpr::Slot(n) => self.slot(*n, m),
+            TExpr::Slot(n) => self.slot(*n, m)?,
             TExpr::Not(a) => Val::Bool(!truth(self.value(a, m, outer)?)),
             TExpr::Neg(a) => Val::Dec(-dec(self.value(a, m, outer)?)),
             TExpr::If(c, a, b) => {
@@ -70,17 +84,17 @@ impl Values<'_> {
                 }
             }
             TExpr::RankTable { rank, entries } => {
-                let r = match self.slot(*rank, m) {
-                    Val::Rank(r) => usize::from(r),
-                    _ => 0,
-                };
-                match entries.get(r) {
-                    Some(e) => self.value(e, m, outer)?,
-                    None => Val::Dec(Decimal::ZERO),
-                }
+                // The checker gives every table an entry per rank, and one
+                // for no rank.
+                let r = rank_of(self.slot(*rank, m)?)?;
+                let entry = entries
+                    .get(usize::from(r))
+                    .ok_or(ExplainFault::MissingRankEntry)?;
+                self.value(entry, m, outer)?
             }
             TExpr::Within(side) => Val::Bool(self.within(*side, m, outer)),
             TExpr::ShareOf(a, b) => {
+                // A share of nothing is nothing: a pool nobody qualifies for.
                 let den = dec(self.value(b, m, outer)?);
                 if den.is_zero() {
                     Val::Dec(Decimal::ZERO)
@@ -109,20 +123,22 @@ impl Values<'_> {
             _ => {}
         }
         let y = self.value(b, m, outer)?;
-        let order = || match (x, y) {
-            (Val::Rank(p), q) => p.cmp(&rank_of(q)),
-            (Val::Bool(p), Val::Bool(q)) => p.cmp(&q),
-            _ => dec(x).cmp(&dec(y)),
+        let order = || -> Result<Ordering, Arith> {
+            Ok(match (x, y) {
+                (Val::Rank(p), q) => p.cmp(&rank_of(q)?),
+                (Val::Bool(p), Val::Bool(q)) => p.cmp(&q),
+                _ => dec(x).cmp(&dec(y)),
+            })
         };
         let (p, q) = (dec(x), dec(y));
         Ok(match op {
             BinOp::And | BinOp::Or => Val::Bool(truth(y)),
-            BinOp::Eq => Val::Bool(order() == Ordering::Equal),
-            BinOp::Ne => Val::Bool(order() != Ordering::Equal),
-            BinOp::Lt => Val::Bool(order() == Ordering::Less),
-            BinOp::Le => Val::Bool(order() != Ordering::Greater),
-            BinOp::Gt => Val::Bool(order() == Ordering::Greater),
-            BinOp::Ge => Val::Bool(order() != Ordering::Less),
+            BinOp::Eq => Val::Bool(order()? == Ordering::Equal),
+            BinOp::Ne => Val::Bool(order()? != Ordering::Equal),
+            BinOp::Lt => Val::Bool(order()? == Ordering::Less),
+            BinOp::Le => Val::Bool(order()? != Ordering::Greater),
+            BinOp::Gt => Val::Bool(order()? == Ordering::Greater),
+            BinOp::Ge => Val::Bool(order()? != Ordering::Less),
             BinOp::Add => Val::Dec(p.checked_add(q).ok_or(Arith::Overflow)?),
             BinOp::Sub => Val::Dec(p.checked_sub(q).ok_or(Arith::Overflow)?),
             BinOp::Mul => Val::Dec(p.checked_mul(q).ok_or(Arith::Overflow)?),
@@ -150,9 +166,10 @@ impl Values<'_> {
     }
 }
 
-fn rank_of(v: Val) -> u16 {
+/// A rank value; the checker compares ranks only with ranks.
+fn rank_of(v: Val) -> Result<u16, Arith> {
     match v {
-        Val::Rank(r) => r,
-        _ => 0,
+        Val::Rank(r) => Ok(r),
+        _ => Err(ExplainFault::WrongKind.into()),
     }
 }

@@ -5,16 +5,18 @@
 //! data, with a text form for people.
 //!
 //! An explanation is built from a finished evaluation that kept every
-//! node's values ([`payplan_eval::EvalOptions::keep_every_value`]); the
-//! aggregates are taken apart by walking the relation down from the member,
-//! independently of the evaluator's passes, and the amounts are then
-//! rebuilt from the parts, so an explanation that adds up checks the run.
+//! node's values ([`payplan_eval::EvalOptions::keep_every_value`]); a value
+//! the run did not keep is an error ([`ExplainError::ValuesNotKept`]), never
+//! read as zero. The aggregates are taken apart by walking the relation
+//! down from the member, independently of the evaluator's passes, and the
+//! amounts are then rebuilt from the parts, so an explanation that adds up
+//! checks the run.
 
 mod interp;
 mod sources;
 mod text;
 
-use payplan_check::{Clause, NodeId, NodeKind, TExpr, TypedPlan, Val};
+use payplan_check::{Clause, Node, NodeId, NodeKind, TExpr, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, NONE};
 use rust_decimal::Decimal;
@@ -33,6 +35,44 @@ pub enum ExplainError {
         what: String,
         reason: String,
     },
+    /// The run let go of values the explanation reads: explain a run that
+    /// kept every value.
+    #[error(
+        "cannot explain `{what}` at member `{member}`: the run did not keep the values of `{name}`"
+    )]
+    ValuesNotKept {
+        member: String,
+        what: String,
+        /// The plan's name for the value, or its source text.
+        name: String,
+    },
+    /// A broken invariant between the checked plan and the run: a mistake
+    /// in payplan, never in the plan or the network.
+    #[error("internal error explaining `{what}` at member `{member}`: {fault}")]
+    Internal {
+        member: String,
+        what: String,
+        fault: ExplainFault,
+    },
+}
+
+/// A broken invariant an explanation ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainFault {
+    #[error("the plan reads a part it does not have")]
+    MissingNode,
+    #[error("a value of another kind than its type")]
+    WrongKind,
+    #[error("a rank beyond the plan's ranks")]
+    RankOutOfRange,
+    #[error("a rank table without an entry for the rank")]
+    MissingRankEntry,
+    #[error("a level without a rate")]
+    MissingRate,
+    #[error("the walk down the sponsor tree lost its place")]
+    LostPlace,
+    #[error("a total too large to add up")]
+    TotalOverflow,
 }
 
 /// How much an explanation lists.
@@ -212,13 +252,34 @@ pub fn explain(
         eval,
         settlement,
     };
-    let fail = |what: &str, e: Arith| ExplainError::Arithmetic {
-        member: id.to_string(),
-        what: what.to_string(),
-        reason: match e {
-            Arith::Overflow => "a number is too large".to_string(),
-            Arith::DivisionByZero => "division by zero".to_string(),
-        },
+    let fail = |what: &str, e: Arith| {
+        let (member, what) = (id.to_string(), what.to_string());
+        let arithmetic = |reason: &str| ExplainError::Arithmetic {
+            member: member.clone(),
+            what: what.clone(),
+            reason: reason.to_string(),
+        };
+        match e {
+            Arith::Overflow => arithmetic("a number is too large"),
+            Arith::DivisionByZero => arithmetic("division by zero"),
+            Arith::NotKept(n) => match plan.nodes.get(n) {
+                Some(node) => ExplainError::ValuesNotKept {
+                    member,
+                    what,
+                    name: node.label.clone(),
+                },
+                None => ExplainError::Internal {
+                    member,
+                    what,
+                    fault: ExplainFault::MissingNode,
+                },
+            },
+            Arith::Broken(fault) => ExplainError::Internal {
+                member,
+                what,
+                fault,
+            },
+        }
     };
     let rank = rank_explanation(&v, m).map_err(|e| fail("rank", e))?;
     let limit = LimitExplanation {
@@ -239,7 +300,8 @@ pub fn explain(
     }
     let total_paid = bonuses
         .iter()
-        .fold(Decimal::ZERO, |a, b| a.saturating_add(b.paid));
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid))
+        .ok_or_else(|| fail("total", ExplainFault::TotalOverflow.into()))?;
     let sponsor = net.sponsor(m);
     Ok(Explanation {
         member: id.to_string(),
@@ -266,51 +328,67 @@ fn rounding_name(mode: payplan_check::RoundingMode) -> &'static str {
 }
 
 impl Values<'_> {
-    fn shown(&self, v: Val) -> Shown {
-        match v {
+    fn shown(&self, v: Val) -> Result<Shown, Arith> {
+        Ok(match v {
             Val::Dec(d) => Shown::Number(d.normalize()),
             Val::Bool(b) => Shown::Bool(b),
-            Val::Rank(r) => Shown::Rank(self.rank_name(r)),
+            Val::Rank(r) => Shown::Rank(self.rank_name(r)?),
+        })
+    }
+
+    /// Rank `r`'s name; `None` for rank 0, no rank.
+    fn rank_name(&self, r: u16) -> Result<Option<String>, Arith> {
+        match usize::from(r).checked_sub(1) {
+            None => Ok(None),
+            Some(i) => match self.plan.ranks.get(i) {
+                Some(name) => Ok(Some(name.clone())),
+                None => Err(ExplainFault::RankOutOfRange.into()),
+            },
         }
     }
 
-    fn rank_name(&self, r: u16) -> Option<String> {
-        usize::from(r)
-            .checked_sub(1)
-            .and_then(|i| self.plan.ranks.get(i))
-            .cloned()
+    fn node(&self, n: NodeId) -> Result<&Node, Arith> {
+        Ok(self.plan.nodes.get(n).ok_or(ExplainFault::MissingNode)?)
     }
 
-    fn label(&self, n: NodeId) -> String {
-        self.plan
-            .nodes
-            .get(n)
-            .map(|x| x.label.clone())
-            .unwrap_or_default()
+    /// Node `n`'s value at `m`, named as the plan names it.
+    fn quantity(&self, n: NodeId, m: MemberIx) -> Result<Quantity, Arith> {
+        Ok(Quantity {
+            name: self.node(n)?.label.clone(),
+            value: self.shown(self.slot(n, m)?)?,
+        })
+    }
+
+    /// `nodes` in the order the plan's text defines them.
+    fn in_text_order(&self, nodes: &mut [NodeId]) -> Result<(), Arith> {
+        let mut starts = Vec::with_capacity(nodes.len());
+        for &n in nodes.iter() {
+            starts.push((self.node(n)?.span.start, n));
+        }
+        starts.sort_by_key(|&(start, _)| start);
+        for (slot, (_, n)) in nodes.iter_mut().zip(starts) {
+            *slot = n;
+        }
+        Ok(())
     }
 
     /// The values `t` reads directly, each once, in reading order.
-    fn quantities(&self, t: &TExpr, m: MemberIx) -> Vec<Quantity> {
+    fn quantities(&self, t: &TExpr, m: MemberIx) -> Result<Vec<Quantity>, Arith> {
         let mut seen = Vec::new();
         t.for_each_slot(&mut |n| {
             if !seen.contains(&n) {
                 seen.push(n);
             }
         });
-        seen.sort_by_key(|&n| self.plan.nodes.get(n).map_or(0, |x| x.span.start));
-        seen.iter()
-            .map(|&n| Quantity {
-                name: self.label(n),
-                value: self.shown(self.slot(n, m)),
-            })
-            .collect()
+        self.in_text_order(&mut seen)?;
+        seen.iter().map(|&n| self.quantity(n, m)).collect()
     }
 
     fn clause(&self, c: &Clause, m: MemberIx) -> Result<ClauseCheck, Arith> {
         Ok(ClauseCheck {
             text: c.text.clone(),
             held: truth(self.value(&c.expr, m, NONE)?),
-            values: self.quantities(&c.expr, m),
+            values: self.quantities(&c.expr, m)?,
         })
     }
 }
@@ -336,9 +414,9 @@ fn rank_explanation(v: &Values<'_>, m: MemberIx) -> Result<Option<RankExplanatio
             clauses,
         });
     }
-    let rank = match v.slot(rank_node, m) {
-        Val::Rank(r) => v.rank_name(r),
-        _ => None,
+    let rank = match v.slot(rank_node, m)? {
+        Val::Rank(r) => v.rank_name(r)?,
+        _ => return Err(ExplainFault::WrongKind.into()),
     };
     Ok(Some(RankExplanation { rank, ranks }))
 }
@@ -377,9 +455,8 @@ fn bonus_explanation(
     m: MemberIx,
     options: ExplainOptions,
 ) -> Result<BonusExplanation, Arith> {
-    let Some(NodeKind::Bonus { amount, cap, .. }) = v.plan.nodes.get(spec.node).map(|n| &n.kind)
-    else {
-        return Err(Arith::Overflow);
+    let NodeKind::Bonus { amount, cap, .. } = &v.node(spec.node)?.kind else {
+        return Err(ExplainFault::WrongKind.into());
     };
     let qualification = spec
         .qualification
@@ -388,18 +465,15 @@ fn bonus_explanation(
         .collect::<Result<Vec<_>, _>>()?;
     let qualified = qualification.iter().all(|c| c.held);
     let (part_nodes, mut plain) = reads(v.plan, amount);
-    plain.sort_by_key(|&n| v.plan.nodes.get(n).map_or(0, |x| x.span.start));
+    v.in_text_order(&mut plain)?;
     let mut parts = Vec::new();
     for n in part_nodes {
         parts.push(part(v, n, m, options)?);
     }
     let values = plain
         .iter()
-        .map(|&n| Quantity {
-            name: v.label(n),
-            value: v.shown(v.slot(n, m)),
-        })
-        .collect();
+        .map(|&n| v.quantity(n, m))
+        .collect::<Result<Vec<_>, _>>()?;
     let formula_value = dec(v.value(amount, m, NONE)?);
     let cap = match (cap, &spec.cap_text) {
         (Some(c), Some(text)) => {
@@ -499,7 +573,7 @@ fn part(
                 member: v.net.id(t.found.member).to_string(),
                 level: t.found.level,
                 plain_level: t.found.plain_level,
-                value: v.shown(t.value),
+                value: v.shown(t.value)?,
                 rate: t.found.rate,
                 contribution: t.contribution,
             });
@@ -514,12 +588,13 @@ fn part(
     };
     let mut with = Vec::new();
     let mut levels = None;
-    let function = match v.plan.nodes.get(n).map(|x| &x.kind) {
-        Some(NodeKind::Aggregate(agg)) => {
+    let node = v.node(n)?;
+    let function = match &node.kind {
+        NodeKind::Aggregate(agg) => {
             sources::sources(v, agg, m, &mut take)?;
             if let Some(sources::LevelRange { from, to, bound }) = sources::level_range(v, agg, m)?
             {
-                with = v.quantities(bound, m);
+                with = v.quantities(bound, m)?;
                 let word = match agg.relation {
                     payplan_check::TRelation::Generations { .. } => "generation",
                     _ => "level",
@@ -532,19 +607,20 @@ fn part(
             }
             agg_name(agg.op)
         }
-        Some(NodeKind::Differential { value, percent, .. }) => {
+        NodeKind::Differential { value, percent, .. } => {
             sources::differential(v, value, percent, m, &mut take)?;
-            with = v.quantities(percent, m);
+            with = v.quantities(percent, m)?;
             "differential"
         }
-        _ => "",
+        // Only aggregates and differentials are taken apart (`reads`).
+        _ => return Err(ExplainFault::WrongKind.into()),
     };
     // Level by level, in network order within a level.
     list.sort_by_key(|s| s.level.or(s.plain_level));
     Ok(PartExplanation {
-        text: v.label(n),
+        text: node.label.clone(),
         function: function.to_string(),
-        value: v.shown(v.slot(n, m)),
+        value: v.shown(v.slot(n, m)?)?,
         with,
         levels,
         sources: list,

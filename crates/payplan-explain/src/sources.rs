@@ -10,6 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::interp::{dec, truth, Arith, Values};
+use crate::ExplainFault;
 
 /// A related member as the walk meets it: its level under the member (by
 /// the relation's own count, and plain), and the rate that level pays.
@@ -35,7 +36,8 @@ fn last_level(v: &Values<'_>, to: &TExpr, m: MemberIx, max: usize) -> Result<Opt
     if to < Decimal::ZERO {
         return Ok(None);
     }
-    let last = to.to_usize().unwrap_or(usize::MAX).min(max);
+    // A bound too large for a `usize` is beyond the relation's maximum.
+    let last = to.to_usize().map_or(max, |t| t.min(max));
     Ok(u32::try_from(last).ok())
 }
 
@@ -132,7 +134,11 @@ pub(crate) fn related(
             // keeps its level (uncompressed, every member does).
             let mut below: Vec<u32> = Vec::new();
             walk_down(v, m, &mut |x, depth, parent_slot| {
-                let level = parent_slot.map_or(1, |i| below.get(i).copied().unwrap_or(1));
+                // `m`'s children are on level 1.
+                let level = match parent_slot {
+                    None => 1,
+                    Some(i) => below.get(i).copied().ok_or(ExplainFault::LostPlace)?,
+                };
                 if level > last {
                     return Ok(false);
                 }
@@ -146,7 +152,7 @@ pub(crate) fn related(
                         member: x,
                         level: Some(level),
                         plain_level: Some(depth),
-                        rate: rate(agg, level, *from),
+                        rate: rate(agg, level, *from)?,
                     })?;
                 }
                 Ok(true)
@@ -163,7 +169,11 @@ pub(crate) fn related(
             };
             let mut gens: Vec<u32> = Vec::new();
             walk_down(v, m, &mut |x, depth, parent_slot| {
-                let above = parent_slot.map_or(0, |i| gens.get(i).copied().unwrap_or(0));
+                // No generation is counted above `m`'s children.
+                let above = match parent_slot {
+                    None => 0,
+                    Some(i) => gens.get(i).copied().ok_or(ExplainFault::LostPlace)?,
+                };
                 let generation = above + u32::from(truth(v.value(counting, x, NONE)?));
                 if generation > last {
                     return Ok(false);
@@ -174,7 +184,7 @@ pub(crate) fn related(
                         member: x,
                         level: Some(generation),
                         plain_level: Some(depth),
-                        rate: rate(agg, generation, *from),
+                        rate: rate(agg, generation, *from)?,
                     })?;
                 }
                 Ok(true)
@@ -184,14 +194,17 @@ pub(crate) fn related(
     Ok(())
 }
 
-fn rate(agg: &AggNode, level: u32, from: usize) -> Option<Decimal> {
-    let rates = agg.rates.as_ref()?;
-    Some(
-        rates
-            .get((level as usize).saturating_sub(from))
-            .copied()
-            .unwrap_or_default(),
-    )
+/// The rate `level` pays, for rated levels; the checker gives a rate to
+/// every level from `from` to the relation's maximum.
+fn rate(agg: &AggNode, level: u32, from: usize) -> Result<Option<Decimal>, Arith> {
+    let Some(rates) = &agg.rates else {
+        return Ok(None);
+    };
+    let rate = (level as usize)
+        .checked_sub(from)
+        .and_then(|i| rates.get(i))
+        .ok_or(ExplainFault::MissingRate)?;
+    Ok(Some(*rate))
 }
 
 fn set_at(v: &mut Vec<u32>, depth: u32, value: u32) {
@@ -218,7 +231,7 @@ fn walk_down(
     let mut open = vec![net.subtree_end(m)];
     let mut x = m.saturating_add(1);
     while open.last().is_some_and(|&end| x < end) {
-        let depth = u32::try_from(open.len()).unwrap_or(u32::MAX);
+        let depth = u32::try_from(open.len()).map_err(|_| ExplainFault::LostPlace)?;
         let parent_slot = (depth > 1).then(|| (depth - 1) as usize);
         let end = net.subtree_end(x);
         if visit(x, depth, parent_slot)? {
@@ -263,9 +276,11 @@ pub(crate) fn differential(
     let mut highest: Vec<Decimal> = Vec::new();
     let mut err = None;
     walk_down(v, m, &mut |x, depth, parent_slot| {
-        let above = parent_slot.map_or(Decimal::ZERO, |i| {
-            highest.get(i).copied().unwrap_or(Decimal::ZERO)
-        });
+        // Nothing is paid between `m` and its children.
+        let above = match parent_slot {
+            None => Decimal::ZERO,
+            Some(i) => highest.get(i).copied().ok_or(ExplainFault::LostPlace)?,
+        };
         let p = dec(v.value(percent, x, NONE)?);
         let high = above.max(p);
         if high >= mine {

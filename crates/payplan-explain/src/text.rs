@@ -50,20 +50,20 @@ fn clause_line(out: &mut String, indent: &str, c: &ClauseCheck) {
 
 /// Rows aligned in columns, two spaces apart.
 fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    // Each column as wide as its widest cell: as many widths as the longest row.
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let n = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(n),
+                None => widths.push(n),
+            }
+        }
+    }
     for row in rows {
         let mut line = String::from(indent);
-        for (i, cell) in row.iter().enumerate() {
-            let width = widths.get(i).copied().unwrap_or(0);
+        for (i, (cell, &width)) in row.iter().zip(&widths).enumerate() {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
@@ -110,6 +110,7 @@ fn part(out: &mut String, p: &PartExplanation) {
     }
     header.push("adds".into());
     let mut rows = vec![header];
+    // A source without a level or a rate has an empty cell there.
     for s in &p.sources {
         let mut row = vec![s.member.clone()];
         if levels {

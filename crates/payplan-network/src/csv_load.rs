@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use crate::build::{
     check_schema, place_children, Joined, LineIndex, Locator, Phases, PlacementRows,
 };
-use crate::csv_split::{plan_chunks, Chunk, Cursor, Field};
+use crate::csv_split::{plan_chunks, Chunk, Cursor, Field, OpenQuote};
 use crate::decimal::{parse_decimal_fast, DecimalError};
 use crate::error::{io_reason, NetworkError};
 use crate::ids::{IdTable, StrArena};
@@ -143,6 +143,8 @@ fn failed_read(mut data: Vec<u8>, err: &io::Error, schema: &Schema) -> NetworkEr
 struct Layout {
     /// Number of fields of the header, which every row must have.
     width: usize,
+    /// The header's names, for messages.
+    names: Vec<String>,
     id: usize,
     sponsor: usize,
     /// `placement` and `leg`, when the schema has a placement tree.
@@ -203,6 +205,10 @@ impl Layout {
         present.sort_by_key(|&(_, field)| field);
         Ok(Layout {
             width: header.len(),
+            names: header
+                .iter()
+                .map(|name| String::from_utf8_lossy(name).into_owned())
+                .collect(),
             id: field(0),
             sponsor: field(1),
             placement: schema.placement.then(|| (field(2), field(3))),
@@ -400,6 +406,9 @@ fn read_rows<'a>(
     let Some(header_line) = cursor.next_record(body, &mut fields) else {
         return Err(NetworkError::EmptyInput);
     };
+    if let Some(open) = cursor.unclosed {
+        return Err(unclosed_quote(open, None));
+    }
     let (head, data) = body.split_at_mut(cursor.pos.min(body.len()));
     let header: Vec<&[u8]> = fields
         .iter()
@@ -681,6 +690,15 @@ fn read_chunk(
     while let Some(line) = cursor.next_record(piece, &mut fields) {
         let row = out.rows;
         out.lines.mark(row as u64, line);
+        if let Some(open) = cursor.unclosed {
+            let error = unclosed_quote(open, layout.names.get(open.field));
+            out.error = Some(RowError {
+                row,
+                stage: Stage::BeforeId,
+                error,
+            });
+            break;
+        }
         let piece: &[u8] = piece;
         if let Err((stage, error)) = read_row(
             piece,
@@ -717,6 +735,15 @@ fn read_chunk(
     out
 }
 
+/// The error for a quote left open, in a field named `column`.
+fn unclosed_quote(open: OpenQuote, column: Option<&String>) -> NetworkError {
+    NetworkError::UnclosedQuote {
+        at: Location::Line(open.line),
+        column: column.cloned(),
+        field: open.field as u64 + 1,
+    }
+}
+
 /// Checks one row and records it; the error comes with how far into the row it was found.
 #[expect(
     clippy::too_many_arguments,
@@ -749,15 +776,7 @@ fn read_row(
         piece.get(start..end).unwrap_or_default()
     };
     let text = |i: usize, column: &str, stage: Stage| {
-        std::str::from_utf8(cell(i)).map_err(|_| {
-            (
-                stage,
-                NetworkError::NotUtf8 {
-                    at,
-                    column: column.to_owned(),
-                },
-            )
-        })
+        std::str::from_utf8(cell(i)).map_err(|_| (stage, not_utf8(at, column, cell(i))))
     };
     let id = text(layout.id, "id", Stage::BeforeId)?;
     text(layout.sponsor, "sponsor", Stage::BeforeId)?;
@@ -775,6 +794,9 @@ fn read_row(
             b"" => None,
             b"L" => Some(Side::Left),
             b"R" => Some(Side::Right),
+            other if std::str::from_utf8(other).is_err() => {
+                return Err(after(not_utf8(at, "leg", other)))
+            }
             other => {
                 return Err(after(NetworkError::MalformedLeg {
                     at,
@@ -813,12 +835,10 @@ fn read_row(
         };
         let raw = cell(field);
         let bad = |make: fn(Location, String, String, String) -> NetworkError| {
-            after(make(
-                at,
-                id.to_owned(),
-                spec.name.clone(),
-                String::from_utf8_lossy(raw).into_owned(),
-            ))
+            after(match std::str::from_utf8(raw) {
+                Ok(text) => make(at, id.to_owned(), spec.name.clone(), text.to_owned()),
+                Err(_) => not_utf8(at, &spec.name, raw),
+            })
         };
         let value = if raw.is_empty() {
             match spec.default {
@@ -889,6 +909,15 @@ fn read_row(
         }
     }
     Ok(())
+}
+
+/// The error for a cell that is not UTF-8 text.
+pub(crate) fn not_utf8(at: Location, column: &str, bytes: &[u8]) -> NetworkError {
+    NetworkError::NotUtf8 {
+        at,
+        column: column.to_owned(),
+        bytes: bytes.to_vec(),
+    }
 }
 
 /// A sponsor or placement that names no member: the row and the id named.
@@ -1293,6 +1322,27 @@ mod against_the_old_loader {
         out.into_bytes()
     }
 
+    /// Now and then, a byte that is not UTF-8 in a cell, or a quote that
+    /// is never closed.
+    fn spoil(rng: &mut Rng, file: &mut Vec<u8>) {
+        match rng.below(30) {
+            0 => {
+                let at = rng.below(file.len());
+                if file[at].is_ascii_alphanumeric() {
+                    file[at] = 0xff;
+                }
+            }
+            1 => file.extend_from_slice(b",\"never closed\nM9,,1,2\n"),
+            2 => {
+                let at = rng.below(file.len());
+                if matches!(file[at], b',' | b'\n') {
+                    file.insert(at + 1, b'"');
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn same(a: &Network, b: &Network) {
         assert_eq!(a.len(), b.len());
         assert_eq!(a.file_order(), b.file_order());
@@ -1313,9 +1363,11 @@ mod against_the_old_loader {
         let mut rng = Rng(0x0123_4567_89ab_cdef);
         let schemas = schemas();
         let (mut ok, mut refused) = (0, 0);
+        let (mut unclosed, mut not_utf8) = (0, 0);
         for case in 0..3_000 {
             let rows = 1 + rng.below(if case % 10 == 0 { 200 } else { 25 });
-            let file = random_file(&mut rng, rows);
+            let mut file = random_file(&mut rng, rows);
+            spoil(&mut rng, &mut file);
             for schema in &schemas {
                 let old = crate::csv_oracle::load(&file[..], schema);
                 for chunk_bytes in [usize::MAX, 64, 7, 1] {
@@ -1327,15 +1379,17 @@ mod against_the_old_loader {
                         _ => panic!("{old:?}\n{new:?}\n{text:?} {chunk_bytes}"),
                     }
                 }
-                if old.is_ok() {
-                    ok += 1;
-                } else {
-                    refused += 1;
+                match &old {
+                    Ok(_) => ok += 1,
+                    Err(NetworkError::UnclosedQuote { .. }) => unclosed += 1,
+                    Err(NetworkError::NotUtf8 { .. }) => not_utf8 += 1,
+                    Err(_) => refused += 1,
                 }
             }
         }
-        // Both kinds of outcome are exercised.
+        // Both kinds of outcome are exercised, and the spoilt files.
         assert!(ok > 300 && refused > 300, "{ok} {refused}");
+        assert!(unclosed > 20 && not_utf8 > 20, "{unclosed} {not_utf8}");
     }
 
     /// A large shuffled network, so that the id index and the children

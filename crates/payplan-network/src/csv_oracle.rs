@@ -20,6 +20,7 @@ use std::path::Path;
 use csv::{ByteRecord, ErrorKind};
 
 use crate::build::{check_schema, Joined, LineIndex, Locator, Phases, PlacementRows};
+use crate::csv_load::not_utf8;
 use crate::decimal::{parse_decimal, DecimalError};
 use crate::error::{io_reason, NetworkError};
 use crate::ids::{IdTable, StrArena};
@@ -69,26 +70,44 @@ pub(crate) fn load(reader: impl Read, schema: &Schema) -> Result<Network, Networ
         .flexible(false)
         .from_reader(Recorder::new(SkipBom::new(reader)));
     let mut record = ByteRecord::new();
-    let Some(header_line) = read_record(&mut csv, &mut record)? else {
+    let Some(header_line) = read_record(&mut csv, &mut record, &[])? else {
         return Err(NetworkError::EmptyInput);
     };
+    let names: Vec<String> = record
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .collect();
     let layout = Layout::new(&record, schema, Location::Line(header_line))?;
     let mut rows = Rows::new(schema, true)?;
-    while let Some(line) = read_record(&mut csv, &mut record)? {
+    while let Some(line) = read_record(&mut csv, &mut record, &names)? {
         push_row(&mut rows, &layout, &record, Location::Line(line))?;
     }
     rows.finish()
 }
 
 /// Reads the next record; returns the line it starts on, `None` at the end.
+/// `names` are the header's (none for the header itself), for a quote left open.
 fn read_record<R: Read>(
     csv: &mut csv::Reader<Recorder<R>>,
     record: &mut ByteRecord,
+    names: &[String],
 ) -> Result<Option<u64>, NetworkError> {
     let before = csv.position().clone();
     csv.get_mut().forget_before(before.byte());
     let result = csv.read_byte_record(record);
     let line = csv.get_ref().start_line(before.byte(), before.line());
+    if !matches!(&result, Err(err) if matches!(err.kind(), ErrorKind::Io(_))) {
+        if let Some((field, newlines)) = csv
+            .get_ref()
+            .open_quote(before.byte(), csv.position().byte())
+        {
+            return Err(NetworkError::UnclosedQuote {
+                at: Location::Line(line + newlines),
+                column: names.get(field).cloned(),
+                field: field as u64 + 1,
+            });
+        }
+    }
     match result {
         Ok(true) => Ok(Some(line)),
         Ok(false) => Ok(None),
@@ -190,10 +209,7 @@ fn push_row(
 ) -> Result<(), NetworkError> {
     let cell = |field: usize| record.get(field).unwrap_or_default();
     let text = |field: usize, column: &str| {
-        std::str::from_utf8(cell(field)).map_err(|_| NetworkError::NotUtf8 {
-            at,
-            column: column.to_owned(),
-        })
+        std::str::from_utf8(cell(field)).map_err(|_| not_utf8(at, column, cell(field)))
     };
     let id = text(layout.id, "id")?;
     let sponsor = text(layout.sponsor, "sponsor")?;
@@ -203,6 +219,7 @@ fn push_row(
             b"" => None,
             b"L" => Some(Side::Left),
             b"R" => Some(Side::Right),
+            other if std::str::from_utf8(other).is_err() => return Err(not_utf8(at, "leg", other)),
             other => {
                 return Err(NetworkError::MalformedLeg {
                     at,
@@ -223,14 +240,13 @@ fn push_row(
             continue;
         };
         let raw = cell(layout.columns.get(col).copied().flatten().unwrap_or(0));
-        let bad = |make: fn(Location, String, String, String) -> NetworkError| {
-            make(
-                at,
-                id.to_owned(),
-                spec.name.clone(),
-                String::from_utf8_lossy(raw).into_owned(),
-            )
-        };
+        let bad =
+            |make: fn(Location, String, String, String) -> NetworkError| match std::str::from_utf8(
+                raw,
+            ) {
+                Ok(text) => make(at, id.to_owned(), spec.name.clone(), text.to_owned()),
+                Err(_) => not_utf8(at, &spec.name, raw),
+            };
         let value = match (spec.kind, raw) {
             (_, b"") => None,
             (ColumnKind::Decimal, _) => match parse_decimal(raw) {
@@ -332,6 +348,8 @@ struct Recorder<R> {
     window: Vec<u8>,
     /// Input offset of `window[0]`.
     window_start: u64,
+    /// Whether the input has ended.
+    exhausted: bool,
 }
 
 impl<R> Recorder<R> {
@@ -340,10 +358,22 @@ impl<R> Recorder<R> {
             inner,
             window: Vec::new(),
             window_start: 0,
+            exhausted: false,
         }
     }
 
     /// Drops kept bytes before `offset` (in bulk, so each byte is moved O(1) times).
+    /// The quote left open by a record read from `start` to `end`, when it
+    /// runs to the end of the input: its field and the line breaks before it.
+    fn open_quote(&self, start: u64, end: u64) -> Option<(usize, u64)> {
+        let kept_end = self.window_start + self.window.len() as u64;
+        if !self.exhausted || end != kept_end {
+            return None;
+        }
+        let skip = usize::try_from(start.checked_sub(self.window_start)?).ok()?;
+        open_quote(self.window.get(skip..)?)
+    }
+
     fn forget_before(&mut self, offset: u64) {
         let drop = usize::try_from(offset.saturating_sub(self.window_start))
             .unwrap_or(usize::MAX)
@@ -373,10 +403,48 @@ impl<R> Recorder<R> {
 impl<R: Read> Read for Recorder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.exhausted |= n == 0 && !buf.is_empty();
         self.window
             .extend_from_slice(buf.get(..n).unwrap_or_default());
         Ok(n)
     }
+}
+
+/// The quote that a record (after the line breaks before it) leaves open at
+/// the end of `bytes`: its field and the line breaks before it. A quote
+/// opens a field only at the field's start; `""` inside quotes is a quote.
+fn open_quote(bytes: &[u8]) -> Option<(usize, u64)> {
+    let start = bytes.iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let (mut field, mut newlines, mut at_start, mut quoted) = (0, 0, true, false);
+    let mut open = None;
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
+        if quoted {
+            match b {
+                b'"' if bytes.get(i) == Some(&b'"') => i += 1,
+                b'"' => quoted = false,
+                b'\n' => newlines += 1,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' if at_start => {
+                quoted = true;
+                open = Some((field, newlines));
+            }
+            b',' => {
+                field += 1;
+                at_start = true;
+                continue;
+            }
+            b'\n' | b'\r' => return None,
+            _ => {}
+        }
+        at_start = false;
+    }
+    open.filter(|_| quoted)
 }
 
 /// Placement parent and `[left, right]` children per row.

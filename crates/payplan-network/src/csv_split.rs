@@ -6,7 +6,7 @@
 //! - a field that starts with `"` is quoted: it runs to the next lone `"`,
 //!   and `""` inside it stands for one `"`; bytes after the closing quote up
 //!   to the next comma or line break belong to the field; a quoted field left
-//!   open runs to the end of the input;
+//!   open runs to the end of the input (and the cursor says where it opened);
 //! - a `"` anywhere else is an ordinary byte;
 //! - line numbers count `\n` bytes, including those inside quoted fields.
 //!
@@ -28,7 +28,24 @@ pub(crate) struct Cursor {
     pub(crate) line: u64,
     /// Whether the last record read ended at the end of the input rather than at a line break.
     pub(crate) at_eof: bool,
+    /// The quote the last record read left open, if it did.
+    pub(crate) unclosed: Option<OpenQuote>,
 }
+
+/// A quote that opens a field and is never closed: the field runs to the
+/// end of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OpenQuote {
+    /// The field it opens (0-based).
+    pub(crate) field: usize,
+    /// The line it is on.
+    pub(crate) line: u64,
+}
+
+/// How a record ended: where the next one starts, the line breaks read,
+/// whether the input ended, and the quote left open (its field and the line
+/// breaks before it).
+type RecordEnd = (usize, u64, bool, Option<(usize, u64)>);
 
 impl Cursor {
     pub(crate) fn new(line: u64) -> Self {
@@ -36,6 +53,7 @@ impl Cursor {
             pos: 0,
             line,
             at_eof: false,
+            unclosed: None,
         }
     }
 
@@ -55,13 +73,17 @@ impl Cursor {
         }
         let line = self.line;
         fields.clear();
-        let (next, newlines, at_eof) = match plain_record(buf, self.pos, fields) {
-            Some(end) => end,
+        let (next, newlines, at_eof, open) = match plain_record(buf, self.pos, fields) {
+            Some((next, newlines, at_eof)) => (next, newlines, at_eof, None),
             None => quoted_record(buf, self.pos, fields),
         };
         self.pos = next;
         self.line += newlines;
         self.at_eof = at_eof;
+        self.unclosed = open.map(|(field, before)| OpenQuote {
+            field,
+            line: line + before,
+        });
         Some(line)
     }
 }
@@ -105,7 +127,7 @@ fn plain_record(buf: &[u8], start: usize, fields: &mut Vec<Field>) -> Option<(us
 
 /// Reads any record, unquoting fields in place: the bytes of field `k` are
 /// moved down to follow those of field `k - 1`.
-fn quoted_record(buf: &mut [u8], start: usize, fields: &mut Vec<Field>) -> (usize, u64, bool) {
+fn quoted_record(buf: &mut [u8], start: usize, fields: &mut Vec<Field>) -> RecordEnd {
     #[derive(PartialEq)]
     enum State {
         StartField,
@@ -120,10 +142,13 @@ fn quoted_record(buf: &mut [u8], start: usize, fields: &mut Vec<Field>) -> (usiz
     let mut field_start = start;
     let mut newlines = 0;
     let mut state = State::StartField;
+    // The line breaks before the quote that opened the current field.
+    let mut quote_newlines = 0;
     loop {
         let Some(&b) = buf.get(read) else {
+            let open = (state == State::InQuotes).then_some((fields.len(), quote_newlines));
             fields.push((field_start, write));
-            return (read, newlines, true);
+            return (read, newlines, true, open);
         };
         read += 1;
         let keep = match state {
@@ -138,6 +163,7 @@ fn quoted_record(buf: &mut [u8], start: usize, fields: &mut Vec<Field>) -> (usiz
             }
             State::StartField if b == b'"' => {
                 state = State::InQuotes;
+                quote_newlines = newlines;
                 false
             }
             State::Quote if b == b'"' => {
@@ -153,14 +179,14 @@ fn quoted_record(buf: &mut [u8], start: usize, fields: &mut Vec<Field>) -> (usiz
                 }
                 b'\n' => {
                     fields.push((field_start, write));
-                    return (read, newlines + 1, false);
+                    return (read, newlines + 1, false, None);
                 }
                 b'\r' => {
                     fields.push((field_start, write));
                     return if buf.get(read) == Some(&b'\n') {
-                        (read + 1, newlines + 1, false)
+                        (read + 1, newlines + 1, false, None)
                     } else {
-                        (read, newlines, false)
+                        (read, newlines, false, None)
                     };
                 }
                 _ => {
@@ -393,6 +419,37 @@ mod tests {
                 by_csv(text),
                 "{:?}",
                 String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    /// The quote each record leaves open, as (record line, field, quote line).
+    fn unclosed(text: &[u8]) -> Vec<(u64, usize, u64)> {
+        let mut buf = text.to_vec();
+        let mut cursor = Cursor::new(1);
+        let mut fields = Vec::new();
+        let mut out = Vec::new();
+        while let Some(line) = cursor.next_record(&mut buf, &mut fields) {
+            if let Some(open) = cursor.unclosed {
+                assert_eq!(open.field + 1, fields.len());
+                out.push((line, open.field, open.line));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_quote_left_open_is_found_where_it_opened() {
+        assert_eq!(unclosed(b"a,\"b,c"), vec![(1, 1, 1)]);
+        assert_eq!(unclosed(b"x\n\na,\"b\nc,d\n"), vec![(3, 1, 3)]);
+        assert_eq!(unclosed(b"a,\"b\nc\",\"d\ne,f"), vec![(1, 2, 2)]);
+        assert_eq!(unclosed(b"a,\"b\"\"\n"), vec![(1, 1, 1)]);
+        for closed in [&b"a,\"b\"\n"[..], b"a,\"b\"\"\"", b"a,b\"c\n", b"\"a\"b\"c"] {
+            assert_eq!(
+                unclosed(closed),
+                vec![],
+                "{:?}",
+                String::from_utf8_lossy(closed)
             );
         }
     }

@@ -79,9 +79,27 @@ pub enum NetworkError {
         found: u64,
     },
 
-    /// A cell that is read as text is not valid UTF-8.
-    #[error("{at}: column `{column}` is not valid UTF-8")]
-    NotUtf8 { at: Location, column: String },
+    /// A cell that is not UTF-8 text; `bytes` are the cell's.
+    #[error(
+        "{at}: the cell in column `{column}` is not UTF-8 text: `{}`",
+        shown_bytes(bytes)
+    )]
+    NotUtf8 {
+        at: Location,
+        column: String,
+        bytes: Vec<u8>,
+    },
+
+    /// A quote that opens a cell and is never closed, so that the cell runs
+    /// to the end of the file; `at` is the line of the quote, `field` its
+    /// field (1-based), `column` the header's name for it (`None` in the
+    /// header itself, or past the header's fields).
+    #[error("{at}: the quote that opens {} is never closed", quoted_cell(column.as_deref(), *field))]
+    UnclosedQuote {
+        at: Location,
+        column: Option<String>,
+        field: u64,
+    },
 
     /// The CSV data could not be parsed (other than a field count).
     #[error("{at}: malformed CSV: {reason}")]
@@ -96,7 +114,7 @@ pub enum NetworkError {
     EmptyId { at: Location },
 
     /// An id used a second time (the later row is named).
-    #[error("{at}: duplicate id `{id}` (first used on {first})")]
+    #[error("{at}: duplicate id `{id}` (first used on {first})", id = shown(id))]
     DuplicateId {
         at: Location,
         id: String,
@@ -104,7 +122,7 @@ pub enum NetworkError {
     },
 
     /// A sponsor that names no member.
-    #[error("{at}: sponsor `{sponsor}` of member `{id}` names no member")]
+    #[error("{at}: sponsor `{sponsor}` of member `{id}` names no member", id = shown(id), sponsor = shown(sponsor))]
     UnknownSponsor {
         at: Location,
         id: String,
@@ -112,11 +130,11 @@ pub enum NetworkError {
     },
 
     /// A member who is its own sponsor.
-    #[error("{at}: member `{id}` is its own sponsor")]
+    #[error("{at}: member `{id}` is its own sponsor", id = shown(id))]
     SelfSponsor { at: Location, id: String },
 
     /// A member on a cycle of sponsors; `cycle` starts at `id` and follows sponsors.
-    #[error("{at}: member `{id}` is on a sponsor cycle: {}", cycle_text(cycle))]
+    #[error("{at}: member `{id}` is on a sponsor cycle: {}", cycle_text(cycle), id = shown(id))]
     SponsorCycle {
         at: Location,
         id: String,
@@ -124,7 +142,7 @@ pub enum NetworkError {
     },
 
     /// A decimal cell that is not `-?[0-9]+(\.[0-9]+)?`.
-    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not a decimal number")]
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not a decimal number", id = shown(id), text = shown(text))]
     MalformedDecimal {
         at: Location,
         id: String,
@@ -133,7 +151,7 @@ pub enum NetworkError {
     },
 
     /// A well-formed decimal with more digits than fit.
-    #[error("{at}: `{text}` in column `{column}` of member `{id}` has too many digits")]
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` has too many digits", id = shown(id), text = shown(text))]
     DecimalOutOfRange {
         at: Location,
         id: String,
@@ -142,7 +160,7 @@ pub enum NetworkError {
     },
 
     /// A true/false cell other than `true`, `false` or empty.
-    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not `true` or `false`")]
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is not `true` or `false`", id = shown(id), text = shown(text))]
     MalformedBool {
         at: Location,
         id: String,
@@ -151,7 +169,7 @@ pub enum NetworkError {
     },
 
     /// An empty cell (or a missing value) in a column without a default.
-    #[error("{at}: member `{id}` has no value in column `{column}`, which is required")]
+    #[error("{at}: member `{id}` has no value in column `{column}`, which is required", id = shown(id))]
     MissingValue {
         at: Location,
         id: String,
@@ -159,7 +177,7 @@ pub enum NetworkError {
     },
 
     /// A value below the column's minimum.
-    #[error("{at}: `{text}` in column `{column}` of member `{id}` is below the minimum `{min}`")]
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is below the minimum `{min}`", id = shown(id), text = shown(text))]
     BelowMinimum {
         at: Location,
         id: String,
@@ -169,7 +187,7 @@ pub enum NetworkError {
     },
 
     /// A builder value of the wrong kind for its column.
-    #[error("{at}: column `{column}` of member `{id}` takes {}", kind_text(*expected))]
+    #[error("{at}: column `{column}` of member `{id}` takes {}", kind_text(*expected), id = shown(id))]
     WrongKind {
         at: Location,
         id: String,
@@ -178,7 +196,7 @@ pub enum NetworkError {
     },
 
     /// A builder record with a different number of values than the schema has columns.
-    #[error("{at}: member `{id}` has {found} values, but the schema has {expected} columns")]
+    #[error("{at}: member `{id}` has {found} values, but the schema has {expected} columns", id = shown(id))]
     ValueCount {
         at: Location,
         id: String,
@@ -187,7 +205,7 @@ pub enum NetworkError {
     },
 
     /// A `leg` other than `L`, `R` or empty.
-    #[error("{at}: `{text}` in column `leg` of member `{id}` is not `L`, `R` or empty")]
+    #[error("{at}: `{text}` in column `leg` of member `{id}` is not `L`, `R` or empty", id = shown(id), text = shown(text))]
     MalformedLeg {
         at: Location,
         id: String,
@@ -195,11 +213,11 @@ pub enum NetworkError {
     },
 
     /// A `leg` with an empty `placement`.
-    #[error("{at}: member `{id}` has leg `{}` but no placement", leg.letter())]
+    #[error("{at}: member `{id}` has leg `{}` but no placement", leg.letter(), id = shown(id))]
     LegWithoutPlacement { at: Location, id: String, leg: Side },
 
     /// A `placement` with an empty `leg`.
-    #[error("{at}: member `{id}` is placed under `{placement}` but has no leg")]
+    #[error("{at}: member `{id}` is placed under `{placement}` but has no leg", id = shown(id), placement = shown(placement))]
     PlacementWithoutLeg {
         at: Location,
         id: String,
@@ -207,7 +225,7 @@ pub enum NetworkError {
     },
 
     /// A placement that names no member.
-    #[error("{at}: placement `{placement}` of member `{id}` names no member")]
+    #[error("{at}: placement `{placement}` of member `{id}` names no member", id = shown(id), placement = shown(placement))]
     UnknownPlacement {
         at: Location,
         id: String,
@@ -217,8 +235,7 @@ pub enum NetworkError {
     /// Two members on one side of a placement parent (the later row is named).
     #[error(
         "{at}: member `{id}` is placed on the {} of `{placement}`, where member `{other}` already is ({other_at})",
-        side_word(*side)
-    )]
+        side_word(*side), id = shown(id), placement = shown(placement), other = shown(other))]
     SameSide {
         at: Location,
         id: String,
@@ -229,11 +246,11 @@ pub enum NetworkError {
     },
 
     /// A member placed under itself.
-    #[error("{at}: member `{id}` is placed under itself")]
+    #[error("{at}: member `{id}` is placed under itself", id = shown(id))]
     SelfPlacement { at: Location, id: String },
 
     /// A member on a cycle of placements; `cycle` starts at `id` and follows placement parents.
-    #[error("{at}: member `{id}` is on a placement cycle: {}", cycle_text(cycle))]
+    #[error("{at}: member `{id}` is on a placement cycle: {}", cycle_text(cycle), id = shown(id))]
     PlacementCycle {
         at: Location,
         id: String,
@@ -260,6 +277,7 @@ impl NetworkError {
             | E::MissingColumn { at, .. }
             | E::FieldCount { at, .. }
             | E::NotUtf8 { at, .. }
+            | E::UnclosedQuote { at, .. }
             | E::Csv { at, .. }
             | E::TooManyMembers { at }
             | E::EmptyId { at }
@@ -341,10 +359,59 @@ impl NetworkError {
             }
             E::MissingColumn { .. } => "column names are case-sensitive",
             E::FieldCount { .. } => "quote cells that contain a comma, as in `\"1,5\"`",
+            E::UnclosedQuote { .. } => {
+                "end the quoted cell with `\"`; a `\"` inside a quoted cell is written `\"\"`"
+            }
+            E::NotUtf8 { .. } => "save the file as UTF-8 text",
             E::MissingValue { .. } => "this column has no default, so every member needs a value",
             _ => return None,
         };
         Some(text.to_owned())
+    }
+}
+
+/// "the cell in column `note`", or "field 7" when the field has no name.
+fn quoted_cell(column: Option<&str>, field: u64) -> String {
+    match column {
+        Some(column) => format!("the cell in column `{}`", shown(column)),
+        None => format!("field {field}"),
+    }
+}
+
+/// How many characters of a cell, an id or a name a message shows.
+const SHOWN_CHARS: usize = 40;
+
+/// A cell's text as messages show it: cut after [`SHOWN_CHARS`] characters
+/// (with `…`), control characters escaped (`\0`, `\u{1b}`).
+pub(crate) fn shown(text: &str) -> String {
+    shown_bytes(text.as_bytes())
+}
+
+/// Like [`shown`], for bytes that may not be UTF-8: the bytes that are not
+/// are shown as `\xff`.
+pub(crate) fn shown_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for chunk in bytes.utf8_chunks() {
+        let invalid = chunk.invalid().iter().map(|b| format!("\\x{b:02x}"));
+        let valid = chunk.valid().chars().map(escape_char);
+        for piece in valid.chain(invalid) {
+            if count == SHOWN_CHARS {
+                out.push('…');
+                return out;
+            }
+            out.push_str(&piece);
+            count += 1;
+        }
+    }
+    out
+}
+
+fn escape_char(c: char) -> String {
+    match c {
+        '\0' => "\\0".to_owned(),
+        c if c.is_control() => format!("\\u{{{:x}}}", u32::from(c)),
+        c => c.to_string(),
     }
 }
 
@@ -382,21 +449,21 @@ fn cycle_text(cycle: &[String]) -> String {
     let mut out = String::new();
     if cycle.len() <= SHOWN + 2 {
         for id in cycle {
-            out.push_str(id);
+            out.push_str(&shown(id));
             out.push_str(" -> ");
         }
-        out.push_str(first);
+        out.push_str(&shown(first));
     } else {
         for id in cycle.iter().take(SHOWN / 2) {
-            out.push_str(id);
+            out.push_str(&shown(id));
             out.push_str(" -> ");
         }
         out.push_str("... -> ");
         for id in cycle.iter().skip(cycle.len() - SHOWN / 2) {
-            out.push_str(id);
+            out.push_str(&shown(id));
             out.push_str(" -> ");
         }
-        out.push_str(first);
+        out.push_str(&shown(first));
         out.push_str(&format!(" ({} members)", cycle.len()));
     }
     out

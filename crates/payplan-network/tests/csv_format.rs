@@ -248,7 +248,11 @@ fn utf8_is_checked_only_where_read() {
     bytes.push(0xff);
     bytes.extend_from_slice(b",A,1,2,ok\n");
     let err = Network::from_csv_reader(&bytes[..], &schema).unwrap_err();
-    assert_eq!(err.to_string(), "line 3: column `id` is not valid UTF-8");
+    assert_eq!(
+        err.to_string(),
+        "line 3: the cell in column `id` is not UTF-8 text: `B\\xff`"
+    );
+    assert_eq!(err.help().as_deref(), Some("save the file as UTF-8 text"));
     let mut bytes = b"id,sponsor,pv,cv,note\nA,,1,2,".to_vec();
     bytes.push(0xff);
     bytes.push(b'\n');
@@ -256,14 +260,77 @@ fn utf8_is_checked_only_where_read() {
         Network::from_csv_reader(&bytes[..], &schema).unwrap().len(),
         1
     );
+}
+
+#[test]
+fn a_number_cell_that_is_not_utf8_is_named_with_its_bytes_escaped() {
+    let schema = plain_schema();
     let mut bytes = b"id,sponsor,pv,cv\nA,,1,".to_vec();
-    bytes.push(0xff);
+    bytes.extend_from_slice(&[b'1', 0xff, 0xfe, b'2']);
     let err = Network::from_csv_reader(&bytes[..], &schema).unwrap_err();
-    assert!(
-        matches!(err, NetworkError::MalformedDecimal { .. }),
-        "{err}"
+    assert!(matches!(err, NetworkError::NotUtf8 { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "line 2: the cell in column `cv` is not UTF-8 text: `1\\xff\\xfe2`"
     );
-    assert_eq!(err.location(), Some(Location::Line(2)));
+    assert!(!err.to_string().contains('\u{fffd}'));
+    let mut bytes = b"id,sponsor,pv,cv,new\nA,,1,2,".to_vec();
+    bytes.push(0xe9);
+    let schema = Schema {
+        columns: vec![
+            ColumnSpec::decimal("pv"),
+            ColumnSpec::decimal("cv"),
+            ColumnSpec::bool("new"),
+        ],
+        placement: false,
+    };
+    let err = Network::from_csv_reader(&bytes[..], &schema).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 2: the cell in column `new` is not UTF-8 text: `\\xe9`"
+    );
+}
+
+#[test]
+fn a_quote_never_closed_is_named_where_it_opened() {
+    let schema = plain_schema();
+    let err = load(
+        "id,sponsor,pv,cv,note\nA,,1,2,x\nB,A,1,2,\"a,b\nC,A,1,2,x\n",
+        &schema,
+    )
+    .unwrap_err();
+    assert!(matches!(err, NetworkError::UnclosedQuote { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "line 3: the quote that opens the cell in column `note` is never closed"
+    );
+    assert!(err.help().unwrap().contains("`\"\"`"), "{:?}", err.help());
+    // A multi-line cell before it: the quote is named by its own line.
+    let err = load("id,sponsor,pv,cv,note\n\"A\nB\",,1,\"2", &schema).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 3: the quote that opens the cell in column `cv` is never closed"
+    );
+    let err = load("id,sponsor,\"pv,cv\nA,,1,2\n", &schema).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 1: the quote that opens field 3 is never closed"
+    );
+}
+
+#[test]
+fn echoed_cells_are_short_and_escaped() {
+    let schema = plain_schema();
+    let long = "x".repeat(1 << 20);
+    let err = load(&format!("id,sponsor,pv,cv\nA,,1,{long}\n"), &schema).unwrap_err();
+    assert!(
+        err.to_string().len() < 300,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(err.to_string().contains(&format!("`{}…`", "x".repeat(40))));
+    let err = load("id,sponsor,pv,cv\nA,,1,\"2\u{1b}[2J\"\n", &schema).unwrap_err();
+    assert!(err.to_string().contains("`2\\u{1b}[2J`"), "{err}");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Errors of the syntax stage.
 
+use crate::echo::code;
+use crate::lookalike::LookAlike;
 use crate::span::{Diagnostic, Span, ToDiagnostic};
 
 /// Why a plan's text could not be parsed.
@@ -14,8 +16,26 @@ pub enum SyntaxError {
         /// Another place that explains the error (an unclosed bracket).
         note: Option<Box<(Span, String)>>,
     },
-    #[error("`{text}` is not a number this plan can hold")]
+    #[error("{} is not a number this plan can hold", code(text))]
     BadNumber { span: Span, text: String },
+    /// A number written with an exponent, as `1e5`; `in_full` is the same
+    /// number in digits, when a plan can hold it.
+    #[error("numbers are written without an exponent, found {}", code(text))]
+    Exponent {
+        span: Span,
+        text: String,
+        in_full: Option<String>,
+    },
+    /// A second `pays` in one bonus; `first` is the bonus's first one.
+    #[error("a bonus has one `pays`")]
+    SecondPays { span: Span, first: Span },
+    /// A character outside ASCII where the plan's words are written.
+    #[error("{}", non_ascii_message(*ch, look_alike.as_ref()))]
+    NonAscii {
+        span: Span,
+        ch: char,
+        look_alike: Option<LookAlike>,
+    },
     #[error("expression nested too deeply")]
     TooDeep { span: Span, limit: usize },
     #[error("statement too long")]
@@ -32,6 +52,9 @@ impl SyntaxError {
         match self {
             SyntaxError::Unexpected { span, .. }
             | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::Exponent { span, .. }
+            | SyntaxError::SecondPays { span, .. }
+            | SyntaxError::NonAscii { span, .. }
             | SyntaxError::TooDeep { span, .. }
             | SyntaxError::TooLong { span, .. }
             | SyntaxError::TooComplex { span, .. }
@@ -45,6 +68,14 @@ impl SyntaxError {
             SyntaxError::BadNumber { .. } => {
                 Some("numbers have at most 28 significant digits".to_string())
             }
+            SyntaxError::Exponent { in_full, .. } => Some(match in_full {
+                Some(digits) => format!("write the number in full: {}", code(digits)),
+                None => "write the number in full, in digits; numbers have at most 28 significant digits".to_string(),
+            }),
+            SyntaxError::SecondPays { .. } => Some(
+                "add the amounts with `+` in one `pays`, or make a second bonus".to_string(),
+            ),
+            SyntaxError::NonAscii { ch, look_alike, .. } => Some(non_ascii_help(*ch, look_alike.as_ref())),
             SyntaxError::TooDeep { limit, .. } => Some(format!(
                 "brackets and `if`s nest at most {limit} deep in one statement; name a part with `let` and use the name"
             )),
@@ -65,6 +96,9 @@ impl ToDiagnostic for SyntaxError {
             }
             SyntaxError::Unexpected { found, .. } => format!("unexpected {found}"),
             SyntaxError::TooDeep { .. } => "too deep".to_string(),
+            SyntaxError::Exponent { .. } => "an exponent".to_string(),
+            SyntaxError::SecondPays { .. } => "a second `pays`".to_string(),
+            SyntaxError::NonAscii { .. } => "not ASCII".to_string(),
             SyntaxError::TooLong { .. } => "too many operators".to_string(),
             _ => String::new(),
         };
@@ -75,7 +109,44 @@ impl ToDiagnostic for SyntaxError {
             SyntaxError::Unexpected {
                 note: Some(note), ..
             } => d.with_secondary(note.0, note.1.clone()),
+            SyntaxError::SecondPays { first, .. } => d.with_secondary(*first, "the first `pays`"),
             _ => d,
         }
+    }
+}
+
+/// `` `а` (U+0430) is a Cyrillic letter that looks like the ASCII `a` ``.
+fn non_ascii_message(ch: char, look_alike: Option<&LookAlike>) -> String {
+    let shown = format!("{} (U+{:04X})", code(&ch.to_string()), u32::from(ch));
+    match look_alike {
+        Some(l) => format!(
+            "{shown} is {} that looks like the ASCII {}",
+            l.kind,
+            ascii_text(l.ascii)
+        ),
+        None => format!("{shown} is not an ASCII character"),
+    }
+}
+
+fn non_ascii_help(ch: char, look_alike: Option<&LookAlike>) -> String {
+    match look_alike {
+        Some(l) => format!("type the ASCII {} in its place", ascii_text(l.ascii)),
+        None if ch.is_alphabetic() => format!(
+            "names are written with ASCII letters (`a` to `z`, `A` to `Z`), digits and `_`; replace {}",
+            code(&ch.to_string())
+        ),
+        None => format!(
+            "outside quotes and comments, a plan is written in ASCII; remove or replace {}",
+            code(&ch.to_string())
+        ),
+    }
+}
+
+/// `letter `a``, `` `<=` ``, `space`.
+fn ascii_text(ascii: &str) -> String {
+    match ascii {
+        " " => "space".to_string(),
+        a if a.chars().all(|c| c.is_ascii_alphabetic()) => format!("letter `{a}`"),
+        a => format!("`{a}`"),
     }
 }

@@ -1,73 +1,218 @@
-//! Read access to a finished run for the tools inside this crate (review,
-//! diff): settled amounts, ranks and single node values, without copying
-//! every row into an outcome.
+//! Reading a finished run: every bonus's settled amounts per member, the
+//! limit and whether it applied, and any named value at a member when the
+//! run kept it. Tools (reviews, diffs) are built on these.
 
-use payplan_check::{NodeId, NodeKind, Val};
-use payplan_eval::Settlement;
+use payplan_check::{Ty, TypedPlan, Val};
+use payplan_eval::{Amounts, EvalOptions};
+use payplan_explain::Shown;
 use payplan_network::{MemberIx, Network};
 use rust_decimal::Decimal;
 
-use crate::Run;
+use crate::names::{kept_by_default, node_named, rank_node};
+use crate::{Plan, Run, RunError};
 
-impl Run<'_> {
+/// One of the plan's ranks, as a member holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rank<'a> {
+    /// Its place in [`Plan::ranks`]: 0 is the lowest rank.
+    pub index: usize,
+    pub name: &'a str,
+}
+
+impl<'a> Run<'a> {
+    /// Evaluates and settles `plan` on `net`, then checks that the run holds
+    /// what it always keeps, so that reading it needs no fallback.
+    pub(crate) fn new(
+        plan: &'a Plan,
+        net: &'a Network,
+        options: EvalOptions,
+    ) -> Result<Run<'a>, RunError> {
+        let mut eval = payplan_eval::evaluate_with(&plan.typed, net, options)?;
+        let settlement = payplan_eval::settle(&plan.typed, net, &mut eval)?;
+        let run = Run {
+            plan,
+            net,
+            eval,
+            settlement,
+            every_value: options.keep_every_value,
+        };
+        run.check_kept()?;
+        Ok(run)
+    }
+
+    pub(crate) fn typed(&self) -> &'a TypedPlan {
+        &self.plan.typed
+    }
+
+    /// Every bonus has its amounts, every export its values at every member
+    /// (a column is kept whole or not at all: the first and the last member
+    /// tell), and every rank an export shows is one of the plan's.
+    fn check_kept(&self) -> Result<(), RunError> {
+        let typed = self.typed();
+        for (b, spec) in typed.bonuses.iter().enumerate() {
+            if self.settlement.paid_amounts().get(b).is_none()
+                || self.settlement.capped_amounts().get(b).is_none()
+            {
+                return Err(RunError::Lost {
+                    name: spec.name.clone(),
+                });
+            }
+        }
+        let Some(last) = self.net.len().checked_sub(1) else {
+            return Ok(());
+        };
+        let last = MemberIx::try_from(last).map_err(|_| RunError::NoMember {
+            index: MemberIx::MAX,
+            members: self.net.len(),
+        })?;
+        for e in &typed.exports {
+            let value = |m| self.settlement.value(typed, &self.eval, e.node, m);
+            if value(0).is_none() || value(last).is_none() {
+                return Err(RunError::Lost {
+                    name: e.name.clone(),
+                });
+            }
+            if e.ty == Ty::Rank {
+                for m in 0..=last {
+                    self.rank_name(&e.name, value(m))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan the run evaluated.
+    pub fn plan(&self) -> &'a Plan {
+        self.plan
+    }
+
     /// The network the run evaluated.
-    pub(crate) fn network(&self) -> &Network {
+    pub fn network(&self) -> &'a Network {
         self.net
     }
 
-    /// Every bonus's amounts, capped and final.
-    pub(crate) fn settlement(&self) -> &Settlement {
-        &self.settlement
+    /// Whether the run kept every value
+    /// ([`EvalOptions::keep_every_value`]); by default it keeps the
+    /// bonuses, the exports and the limit.
+    pub fn keeps_every_value(&self) -> bool {
+        self.every_value
     }
 
-    /// `node`'s value at member `m`, when the run kept that node's column.
-    pub(crate) fn node_value(&self, node: NodeId, m: MemberIx) -> Option<Val> {
-        self.settlement.value(self.plan, &self.eval, node, m)
+    /// Whether [`Run::value_at`] can read `name` (a bonus, an export,
+    /// `rank`, an input or a `let`) on this run.
+    pub fn keeps(&self, name: &str) -> Result<bool, RunError> {
+        let typed = self.typed();
+        let node = node_named(typed, name).ok_or_else(|| RunError::UnknownName {
+            name: name.to_string(),
+        })?;
+        Ok(self.every_value
+            || kept_by_default(typed, node)
+            || (!self.net.is_empty()
+                && self.settlement.value(typed, &self.eval, node, 0).is_some()))
     }
 
-    /// Bonus `bonus`'s final (rounded) amount at member `m`; zero when out of range.
-    pub(crate) fn paid_at(&self, bonus: usize, m: MemberIx) -> Decimal {
-        self.settlement.paid(bonus, m)
+    /// Per bonus in declaration order, the final amounts (after caps, the
+    /// limit and rounding). Members without a kept amount were paid a plain
+    /// zero.
+    pub fn paid_amounts(&self) -> &[Amounts] {
+        self.settlement.paid_amounts()
     }
 
-    /// Whether the plan has ranks (a rank node).
-    pub(crate) fn has_ranks(&self) -> bool {
-        self.rank_node().is_some()
+    /// Per bonus in declaration order, the amounts after each member's cap,
+    /// before the limit and rounding.
+    pub fn capped_amounts(&self) -> &[Amounts] {
+        self.settlement.capped_amounts()
     }
 
-    /// Member `m`'s rank name, read from the rank node; `None` for no rank,
-    /// or when the run did not keep the rank's column (`keep_every_value`).
-    pub(crate) fn rank_at(&self, m: MemberIx) -> Option<&str> {
-        let node = self.rank_node()?;
-        match self.node_value(node, m)? {
-            Val::Rank(r) => self
-                .plan
-                .ranks
-                .get(usize::from(r).checked_sub(1)?)
-                .map(String::as_str),
-            _ => None,
-        }
-    }
-
-    fn rank_node(&self) -> Option<usize> {
-        self.plan
-            .nodes
-            .iter()
-            .position(|n| matches!(n.kind, NodeKind::Rank { .. }))
+    /// Bonus `bonus`'s (declaration order) final amount at member `m`;
+    /// `None` when the plan has no such bonus.
+    pub fn paid_at(&self, bonus: usize, m: MemberIx) -> Option<Decimal> {
+        self.paid_amounts().get(bonus).map(|a| a.get(m))
     }
 
     /// The sum of all amounts after per-member caps, before the limit.
-    pub(crate) fn before_limit(&self) -> Decimal {
+    pub fn before_limit(&self) -> Decimal {
         self.settlement.total
     }
 
-    /// The global limit, when the plan has one.
-    pub(crate) fn limit(&self) -> Option<Decimal> {
+    /// The global payout limit (`max(limit, 0)`), when the plan has one.
+    pub fn limit(&self) -> Option<Decimal> {
         self.settlement.limit
     }
 
     /// Whether the limit scaled every amount down.
-    pub(crate) fn limit_applied(&self) -> bool {
+    pub fn limit_applied(&self) -> bool {
         self.settlement.scaled
+    }
+
+    /// The value named `name` (a bonus before the limit, an export, `rank`,
+    /// an input or a `let`) at member `m`; a run keeps the values of inputs
+    /// and `let`s only with [`EvalOptions::keep_every_value`].
+    pub fn value_at(&self, name: &str, m: MemberIx) -> Result<Shown, RunError> {
+        let typed = self.typed();
+        let node = node_named(typed, name).ok_or_else(|| RunError::UnknownName {
+            name: name.to_string(),
+        })?;
+        Ok(match self.kept_value(name, node, m)? {
+            Val::Dec(d) => Shown::Number(d),
+            Val::Bool(b) => Shown::Bool(b),
+            r @ Val::Rank(_) => Shown::Rank(self.rank_name(name, Some(r))?.map(str::to_string)),
+        })
+    }
+
+    /// Member `m`'s rank, `None` for no rank (every member of a plan
+    /// without ranks has none). A run keeps the ranks when the plan exports
+    /// them ([`Plan::keeps_by_default`]) or it keeps every value.
+    pub fn rank_at(&self, m: MemberIx) -> Result<Option<Rank<'a>>, RunError> {
+        let Some(node) = rank_node(self.typed()) else {
+            return Ok(None);
+        };
+        let v = self.kept_value("rank", node, m)?;
+        let name = self.rank_name("rank", Some(v))?;
+        Ok(match (v, name) {
+            (Val::Rank(r), Some(name)) => Some(Rank {
+                index: usize::from(r) - 1,
+                name,
+            }),
+            _ => None,
+        })
+    }
+
+    /// `node`'s value at `m`, an error when `m` is out of range or the run
+    /// did not keep it.
+    fn kept_value(&self, name: &str, node: usize, m: MemberIx) -> Result<Val, RunError> {
+        if m as usize >= self.net.len() {
+            return Err(RunError::NoMember {
+                index: m,
+                members: self.net.len(),
+            });
+        }
+        self.settlement
+            .value(self.typed(), &self.eval, node, m)
+            .ok_or_else(|| RunError::NotKept {
+                name: name.to_string(),
+            })
+    }
+
+    /// The name of rank value `v` of `name`: `None` for rank 0 (no rank).
+    fn rank_name(&self, name: &str, v: Option<Val>) -> Result<Option<&'a str>, RunError> {
+        let ranks = &self.typed().ranks;
+        match v {
+            Some(Val::Rank(0)) => Ok(None),
+            Some(Val::Rank(r)) => ranks
+                .get(usize::from(r) - 1)
+                .map(|s| Some(s.as_str()))
+                .ok_or_else(|| RunError::RankOutOfRange {
+                    name: name.to_string(),
+                    rank: r,
+                    ranks: ranks.len(),
+                }),
+            Some(_) => Err(RunError::WrongKind {
+                name: name.to_string(),
+            }),
+            None => Err(RunError::Lost {
+                name: name.to_string(),
+            }),
+        }
     }
 }

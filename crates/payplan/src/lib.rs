@@ -20,11 +20,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod diff;
+mod error;
 mod inspect;
+mod names;
 mod outcome;
-pub mod plan_tests;
-pub mod review;
+mod plan_info;
 
 /// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]
@@ -38,19 +38,24 @@ pub struct ExplainDoctests;
 
 use std::sync::Arc;
 
+use payplan_check::TypedPlan;
+
+pub use error::{CompileError, Error, RunError};
+pub use inspect::Rank;
 pub use outcome::{ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutRow, Run, Totals};
-pub use payplan_check::{amount_text, CheckError, CheckWarning, TypedPlan};
-pub use payplan_eval::{EvalError, EvalOptions};
+pub use payplan_check::{amount_text, suggest, CheckError, CheckWarning};
+pub use payplan_eval::{Amounts, EvalError, EvalOptions};
 pub use payplan_explain::{
-    BonusExplanation, CapExplanation, ClauseCheck, ExplainError, ExplainOptions, Explanation,
-    LimitExplanation, Omitted, PartExplanation, Quantity, RankCheck, RankExplanation, Shown,
-    Source,
+    BonusExplanation, CapExplanation, ClauseCheck, ExplainError, ExplainFault, ExplainOptions,
+    Explanation, LimitExplanation, Omitted, PartExplanation, Quantity, RankCheck, RankExplanation,
+    Shown, Source,
 };
 pub use payplan_network::{
-    Column, ColumnKind, ColumnSpec, MemberRecord, Network, NetworkBuilder, NetworkError, Schema,
-    Side, Value,
+    Column, ColumnKind, ColumnSpec, MemberIx, MemberRecord, Network, NetworkBuilder, NetworkError,
+    Schema, Side, Value,
 };
 pub use payplan_syntax::{Diagnostic, Severity, Span, SyntaxError, ToDiagnostic};
+pub use plan_info::{Basis, BonusInfo, Relax};
 pub use rust_decimal::Decimal;
 
 /// A compiled plan: parse and check once, run on any number of networks
@@ -59,41 +64,6 @@ pub use rust_decimal::Decimal;
 pub struct Plan {
     typed: Arc<TypedPlan>,
     warnings: Vec<Diagnostic>,
-}
-
-/// A plan that did not compile: every diagnostic, with the text to render them against.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{file_name}: {}", summary(.diagnostics))]
-pub struct CompileError {
-    pub file_name: String,
-    pub source_text: String,
-    /// Errors first; warnings found on the way follow.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-fn summary(diagnostics: &[Diagnostic]) -> String {
-    let errors: Vec<&Diagnostic> = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    match errors.as_slice() {
-        [one] => one.message.clone(),
-        [first, ..] => format!("{} (and {} more errors)", first.message, errors.len() - 1),
-        [] => "the plan does not compile".to_string(),
-    }
-}
-
-/// Anything that can go wrong between a plan's text and its payouts.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Compile(#[from] CompileError),
-    #[error(transparent)]
-    Network(#[from] NetworkError),
-    #[error(transparent)]
-    Eval(#[from] EvalError),
-    #[error(transparent)]
-    Explain(#[from] ExplainError),
 }
 
 impl Plan {
@@ -140,18 +110,13 @@ impl Plan {
         self.typed.bonuses.iter().map(|b| b.name.as_str())
     }
 
-    /// The checked form, for tools that look inside a plan.
-    pub fn typed(&self) -> &TypedPlan {
-        &self.typed
-    }
-
     /// Reads a network CSV file with this plan's schema.
     pub fn load_network(&self, path: &std::path::Path) -> Result<Network, NetworkError> {
         Network::from_csv_path(path, self.schema())
     }
 
     /// Runs the plan on a network loaded with its schema.
-    pub fn run(&self, network: &Network) -> Result<Outcome, EvalError> {
+    pub fn run(&self, network: &Network) -> Result<Outcome, RunError> {
         Ok(self.evaluate(network)?.outcome())
     }
 
@@ -177,12 +142,12 @@ impl Plan {
                 keep_every_value: true,
             },
         )?;
-        Ok(run.explain(id, options)?)
+        run.explain(id, options)
     }
 
     /// Runs the plan, keeping the results in place: for writing tables of a
     /// large network without copying every row into an [`Outcome`].
-    pub fn evaluate<'a>(&'a self, network: &'a Network) -> Result<Run<'a>, EvalError> {
+    pub fn evaluate<'a>(&'a self, network: &'a Network) -> Result<Run<'a>, RunError> {
         self.evaluate_with(network, EvalOptions::default())
     }
 
@@ -192,14 +157,7 @@ impl Plan {
         &'a self,
         network: &'a Network,
         options: EvalOptions,
-    ) -> Result<Run<'a>, EvalError> {
-        let mut eval = payplan_eval::evaluate_with(&self.typed, network, options)?;
-        let settlement = payplan_eval::settle(&self.typed, network, &mut eval)?;
-        Ok(Run {
-            plan: &self.typed,
-            net: network,
-            eval,
-            settlement,
-        })
+    ) -> Result<Run<'a>, RunError> {
+        Run::new(self, network, options)
     }
 }

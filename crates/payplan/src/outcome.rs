@@ -1,12 +1,15 @@
 //! What a run returns to hosts: payouts, exported values and totals.
 
 use payplan_check::{amount_text, write_amount, Ty, TypedPlan, Val};
-use payplan_eval::{Evaluation, Settlement};
-use payplan_network::Network;
+use payplan_eval::{Amounts, Evaluation, Settlement};
+use payplan_explain::{ExplainError, ExplainOptions, Explanation};
+use payplan_network::{MemberIx, Network};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use crate::{Error, Plan};
 
 /// One member's final amount of one bonus.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,44 +100,64 @@ fn clean(d: Decimal) -> Decimal {
 /// copied into owned rows. Tools that only write tables (the command line)
 /// stream them from here; [`Run::outcome`] builds the owned [`Outcome`].
 pub struct Run<'a> {
-    pub(crate) plan: &'a TypedPlan,
+    pub(crate) plan: &'a Plan,
     pub(crate) net: &'a Network,
     pub(crate) eval: Evaluation,
     pub(crate) settlement: Settlement,
+    /// Whether the evaluation kept every node's values.
+    pub(crate) every_value: bool,
 }
 
+/// A payout found in the kept amounts: its bonus and its place among the
+/// bonus's kept amounts.
+type Found = (u32, u32);
+
 impl Run<'_> {
-    /// Explains member `id`; the run must have kept every value
-    /// ([`crate::EvalOptions::keep_every_value`]), or the parts read as zero.
-    pub fn explain(
-        &self,
-        id: &str,
-        options: payplan_explain::ExplainOptions,
-    ) -> Result<payplan_explain::Explanation, payplan_explain::ExplainError> {
-        payplan_explain::explain(
-            self.plan,
+    /// Explains member `id`: the rank, each bonus's qualification, sources,
+    /// cap, limit and rounding. A run that did not keep every value
+    /// ([`crate::EvalOptions::keep_every_value`]) evaluates the plan again,
+    /// keeping them, for each call: to explain many members, evaluate once
+    /// with every value kept.
+    pub fn explain(&self, id: &str, options: ExplainOptions) -> Result<Explanation, Error> {
+        if self.net.index_of(id).is_none() {
+            return Err(ExplainError::UnknownMember { id: id.to_string() }.into());
+        }
+        if !self.every_value {
+            let keep = crate::EvalOptions {
+                keep_every_value: true,
+            };
+            return Run::new(self.plan, self.net, keep)?.explain(id, options);
+        }
+        Ok(payplan_explain::explain(
+            self.typed(),
             self.net,
             &self.eval,
             &self.settlement,
             id,
             options,
-        )
+        )?)
     }
 
-    /// Non-zero final amounts as (member's id, bonus index, amount), in
+    /// Non-zero final amounts as (member's id, bonus name, amount), in
     /// network file order, then bonus declaration order.
-    fn payout_rows(&self) -> impl Iterator<Item = (&str, usize, Decimal)> + '_ {
+    fn payout_rows(&self) -> impl Iterator<Item = (&str, &str, Decimal)> + '_ {
         // The kept amounts are scanned in member order and only the non-zero
         // ones sorted into file order, each with its place among its bonus's
         // amounts: no search per row.
         // Each row is one `u64`, the file row above the row's place in
         // `found`, which is bonus-major: sorting the numbers sorts the rows by
         // file row, then bonus.
-        let paid = self.settlement.paid_amounts();
-        let mut found: Vec<(u32, u32)> = Vec::new();
+        // `Run::new` checked that every bonus has its amounts.
+        let columns: Vec<(&str, &Amounts)> = self
+            .typed()
+            .bonuses
+            .iter()
+            .map(|b| b.name.as_str())
+            .zip(self.settlement.paid_amounts())
+            .collect();
+        let mut found: Vec<Found> = Vec::new();
         let mut keys: Vec<u64> = Vec::new();
-        for (b, column) in paid.iter().enumerate() {
-            let b = u32::try_from(b).unwrap_or(u32::MAX);
+        for (b, (_, column)) in (0..).zip(&columns) {
             for (i, (m, amount)) in (0..).zip(column.iter()) {
                 if !amount.is_zero() {
                     let row = self.net.file_row(m) as u64;
@@ -145,16 +168,8 @@ impl Run<'_> {
         }
         keys.sort_unstable();
         keys.into_iter().map(move |key| {
-            let (b, i) = found
-                .get((key & u64::from(u32::MAX)) as usize)
-                .copied()
-                .unwrap_or_default();
-            let amount = paid
-                .get(b as usize)
-                .and_then(|c| c.entry(i as usize))
-                .map(|(_, a)| a)
-                .unwrap_or_default();
-            (self.net.row_id((key >> 32) as usize), b as usize, amount)
+            let (name, amount) = found_payout(&columns, &found, key);
+            (self.net.row_id((key >> 32) as usize), name, amount)
         })
     }
 
@@ -163,61 +178,47 @@ impl Run<'_> {
     /// that the cache misses of reading them out of member order overlap.
     fn member_rows(&self) -> impl Iterator<Item = (&str, Vec<ExportValue>)> + '_ {
         const BLOCK: usize = 4096;
-        let ranks = self.rank_names();
-        let exports = &self.plan.exports;
+        let typed = self.typed();
+        let ranks = rank_names(typed);
+        let exports = &typed.exports;
         (0..)
             .step_by(BLOCK)
             .zip(self.net.file_order().chunks(BLOCK))
             .flat_map(move |(start, block)| {
-                let gathered: Vec<Vec<Option<Val>>> = exports
+                let gathered: Vec<Vec<Val>> = exports
                     .iter()
-                    .map(|e| {
-                        block
-                            .iter()
-                            .map(|&m| self.settlement.value(self.plan, &self.eval, e.node, m))
-                            .collect()
-                    })
+                    .map(|e| block.iter().map(|&m| self.export_at(e.node, m)).collect())
                     .collect();
                 let ranks = ranks.clone();
                 (0..block.len()).map(move |i| {
                     let values = exports
                         .iter()
                         .zip(&gathered)
-                        .map(|(e, g)| self.export_value(e.ty, g.get(i).copied().flatten(), &ranks))
+                        .map(|(e, g)| export_value(typed, e.ty, gathered_at(g, i), &ranks))
                         .collect();
                     (self.net.row_id(start + i), values)
                 })
             })
     }
 
-    /// An exported value as hosts see it.
-    fn export_value(&self, ty: Ty, v: Option<Val>, rank_names: &[Arc<str>]) -> ExportValue {
-        match (ty, v) {
-            (_, Some(Val::Rank(r))) => {
-                ExportValue::Rank(rank_names.get(usize::from(r).wrapping_sub(1)).cloned())
-            }
-            (_, Some(Val::Bool(b))) => ExportValue::Bool(b),
-            (Ty::Bool, Some(Val::Dec(d))) => ExportValue::Bool(!d.is_zero()),
-            (_, Some(Val::Dec(d))) => ExportValue::Number(clean(self.plan.rounding.apply(d))),
-            (_, None) => ExportValue::Number(Decimal::ZERO),
-        }
-    }
-
-    fn rank_names(&self) -> Vec<Arc<str>> {
-        self.plan
-            .ranks
-            .iter()
-            .map(|r| Arc::from(r.as_str()))
-            .collect()
+    /// An export's value at a member of the network.
+    #[expect(
+        clippy::expect_used,
+        reason = "Run::new checked that every export's column is kept, and `m` comes from the network"
+    )]
+    fn export_at(&self, node: usize, m: MemberIx) -> Val {
+        self.settlement
+            .value(self.typed(), &self.eval, node, m)
+            .expect("an export's value at a member")
     }
 
     /// Every non-zero final amount, in network file order, then bonus
     /// declaration order: the rows of [`Outcome::payouts`], streamed from
     /// the run (a host of millions of members keeps no copy).
     pub fn payouts(&self) -> impl Iterator<Item = PayoutRow<'_>> + '_ {
-        self.payout_rows().map(|(member, b, amount)| PayoutRow {
+        self.payout_rows().map(|(member, bonus, amount)| PayoutRow {
             member,
-            bonus: self.plan.bonuses.get(b).map_or("", |x| x.name.as_str()),
+            bonus,
             amount,
         })
     }
@@ -231,14 +232,13 @@ impl Run<'_> {
 
     /// Writes the payout table of `payplan run` (`member,bonus,amount`).
     pub fn write_payouts_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let places = self.plan.rounding.places;
+        let places = self.typed().rounding.places;
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(out);
         w.write_record(["member", "bonus", "amount"])?;
         let mut text = String::new();
-        for (id, b, amount) in self.payout_rows() {
-            let bonus = self.plan.bonuses.get(b).map_or("", |x| x.name.as_str());
+        for (id, bonus, amount) in self.payout_rows() {
             write_amount(&mut text, amount, places);
             w.write_record([id, bonus, &text])?;
         }
@@ -247,9 +247,10 @@ impl Run<'_> {
 
     /// Writes the members table of `payplan run --members`: `member` and the exports.
     pub fn write_members_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let places = self.plan.rounding.places;
+        let typed = self.typed();
+        let places = typed.rounding.places;
         let header: Vec<&str> = std::iter::once("member")
-            .chain(self.plan.exports.iter().map(|e| e.name.as_str()))
+            .chain(typed.exports.iter().map(|e| e.name.as_str()))
             .collect();
         let rows = self.member_rows().map(|(id, values)| {
             std::iter::once(id.to_string())
@@ -261,17 +262,17 @@ impl Run<'_> {
 
     /// The owned, serializable result.
     pub fn outcome(&self) -> Outcome {
-        let (plan, net, settlement) = (self.plan, self.net, &self.settlement);
-        let bonus_names: Vec<Arc<str>> = plan
+        let (plan, net, settlement) = (self.typed(), self.net, &self.settlement);
+        let bonus_names: Vec<(&str, Arc<str>)> = plan
             .bonuses
             .iter()
-            .map(|b| Arc::from(b.name.as_str()))
+            .map(|b| (b.name.as_str(), Arc::from(b.name.as_str())))
             .collect();
         let payouts = self
             .payout_rows()
-            .map(|(id, b, amount)| Payout {
+            .map(|(id, bonus, amount)| Payout {
                 member: id.to_string(),
-                bonus: bonus_names.get(b).cloned().unwrap_or_else(|| Arc::from("")),
+                bonus: shared_name(&bonus_names, bonus),
                 amount,
             })
             .collect();
@@ -314,7 +315,68 @@ impl Run<'_> {
     }
 }
 
-/// How an exported value is written in the members table.
+/// The bonus name and amount of the payout `key` points at.
+#[expect(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    reason = "the keys' low halves index `found`, whose entries index `columns` and their kept amounts, all built together in `payout_rows`"
+)]
+fn found_payout<'a>(
+    columns: &[(&'a str, &Amounts)],
+    found: &[Found],
+    key: u64,
+) -> (&'a str, Decimal) {
+    let (b, i) = found[(key & u64::from(u32::MAX)) as usize];
+    let (name, column) = columns[b as usize];
+    let (_, amount) = column.entry(i as usize).expect("a kept amount");
+    (name, amount)
+}
+
+/// The `i`-th gathered value of a block.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "every export's gathered values cover the whole block"
+)]
+fn gathered_at(values: &[Val], i: usize) -> Val {
+    values[i]
+}
+
+/// The shared name of bonus `name`, one `Arc` per bonus.
+#[expect(
+    clippy::expect_used,
+    reason = "payout rows name the plan's own bonuses"
+)]
+fn shared_name(names: &[(&str, Arc<str>)], name: &str) -> Arc<str> {
+    names
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, shared)| Arc::clone(shared))
+        .expect("a bonus of the plan")
+}
+
+/// Rank `r`'s name for exports: `None` is no rank (0), `Some` rank `r`.
+fn rank_names(plan: &TypedPlan) -> Vec<Option<Arc<str>>> {
+    std::iter::once(None)
+        .chain(plan.ranks.iter().map(|r| Some(Arc::from(r.as_str()))))
+        .collect()
+}
+
+/// An exported value as hosts see it: numbers rounded as the plan says.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "Run::new checked every rank an export holds against the plan's ranks"
+)]
+fn export_value(plan: &TypedPlan, ty: Ty, v: Val, rank_names: &[Option<Arc<str>>]) -> ExportValue {
+    match (ty, v) {
+        (_, Val::Rank(r)) => ExportValue::Rank(rank_names[usize::from(r)].clone()),
+        (_, Val::Bool(b)) => ExportValue::Bool(b),
+        (Ty::Bool, Val::Dec(d)) => ExportValue::Bool(!d.is_zero()),
+        (_, Val::Dec(d)) => ExportValue::Number(clean(plan.rounding.apply(d))),
+    }
+}
+
+/// How an exported value is written in the members table: a member with no
+/// rank has an empty cell.
 fn cell_text(v: &ExportValue, places: u32) -> String {
     match v {
         ExportValue::Number(d) => amount_text(*d, places),
@@ -343,6 +405,21 @@ where
     w.flush()
 }
 
+/// A CSV table as text.
+#[expect(
+    clippy::expect_used,
+    reason = "writing a table of UTF-8 cells into memory cannot fail"
+)]
+fn table_text<R, C>(header: &[&str], rows: impl Iterator<Item = R>) -> String
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let mut out = Vec::new();
+    write_table(&mut out, header, rows).expect("a table written into memory");
+    String::from_utf8(out).expect("a table of UTF-8 cells")
+}
+
 impl Outcome {
     /// The payout table of `payplan run`: `member,bonus,amount`.
     pub fn payouts_csv(&self) -> String {
@@ -353,9 +430,7 @@ impl Outcome {
                 amount_text(p.amount, self.places),
             ]
         });
-        let mut out = Vec::new();
-        let _ = write_table(&mut out, &["member", "bonus", "amount"], rows);
-        String::from_utf8(out).unwrap_or_default()
+        table_text(&["member", "bonus", "amount"], rows)
     }
 
     /// The members table of `payplan run --members`: `member` and the exports.
@@ -368,8 +443,6 @@ impl Outcome {
                 .chain(row.values.iter().map(|v| cell_text(v, self.places)))
                 .collect::<Vec<String>>()
         });
-        let mut out = Vec::new();
-        let _ = write_table(&mut out, &header, rows);
-        String::from_utf8(out).unwrap_or_default()
+        table_text(&header, rows)
     }
 }

@@ -124,19 +124,20 @@ fn an_exported_bonus_reads_its_amount_after_settlement() {
 }
 
 #[test]
-fn settlements_serialize_sparsely_and_reject_unordered_members() {
+fn settled_amounts_serialize_sparsely_and_reject_unordered_members() {
     let plan = Plan::compile(PLAN, "p.plan").unwrap();
     let net = network(&plan, &[("a", None, 100, 10), ("b", Some("a"), 0, 1000)]);
-    let mut eval = payplan_eval::evaluate(plan.typed(), &net).unwrap();
-    let settlement = payplan_eval::settle(plan.typed(), &net, &mut eval).unwrap();
+    let run = plan.evaluate(&net).unwrap();
     // retail at a and b, team at a only (b does not qualify).
-    let kept: Vec<usize> = settlement.paid_amounts().iter().map(|a| a.len()).collect();
+    let kept: Vec<usize> = run.paid_amounts().iter().map(|a| a.len()).collect();
     assert_eq!(kept, [2, 1]);
-    assert_eq!(settlement.paid(1, 1), Decimal::ZERO);
-    let json = serde_json::to_string(&settlement).unwrap();
-    let back: payplan_eval::Settlement = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, settlement);
+    assert_eq!(run.paid_at(1, 1), Some(Decimal::ZERO));
+    assert_eq!(run.paid_at(2, 1), None);
+    let retail = &run.paid_amounts()[0];
+    let json = serde_json::to_string(retail).unwrap();
+    let back: payplan::Amounts = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, retail);
     let unordered = json.replacen("\"members\":[0,1]", "\"members\":[1,0]", 1);
     assert_ne!(unordered, json);
-    assert!(serde_json::from_str::<payplan_eval::Settlement>(&unordered).is_err());
+    assert!(serde_json::from_str::<payplan::Amounts>(&unordered).is_err());
 }

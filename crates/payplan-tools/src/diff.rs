@@ -2,7 +2,8 @@
 //! by member, bonus by bonus, with exact decimals.
 //!
 //! ```
-//! use payplan::{diff, Network, Plan};
+//! use payplan::{Network, Plan};
+//! use payplan_tools::diff;
 //!
 //! let old = Plan::compile("plan \"Old\"\ncurrency USD\nrounding 2 half_even\n\
 //!     input cv: money\nbonus retail pays 10% of cv\n", "old.plan")?;
@@ -18,12 +19,8 @@
 
 use std::cmp::Reverse;
 
-use payplan_eval::{EvalError, EvalOptions};
-use payplan_network::{MemberIx, Network, Schema};
-use rust_decimal::Decimal;
+use payplan::{Decimal, EvalOptions, MemberIx, Network, Plan, Run, RunError, Schema};
 use serde::{Deserialize, Serialize};
-
-use crate::{Plan, Run};
 
 /// The guide to `payplan diff` (docs/diff.md): its example compiled and run.
 #[doc = include_str!("../../../docs/diff.md")]
@@ -131,9 +128,9 @@ pub struct RankChange {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiffError {
     #[error("the old plan cannot run: {0}")]
-    Old(EvalError),
+    Old(RunError),
     #[error("the new plan cannot run: {0}")]
-    New(EvalError),
+    New(RunError),
     #[error("member `{member}`: the change of pay is too large to compute exactly")]
     Overflow { member: String },
     #[error("the total change of pay is too large to compute exactly")]
@@ -276,19 +273,9 @@ fn bonus_union(old: &[String], new: &[String]) -> Vec<(String, Option<usize>, Op
 }
 
 fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> {
-    let old_names: Vec<String> = old_run
-        .plan
-        .bonuses
-        .iter()
-        .map(|b| b.name.clone())
-        .collect();
-    let new_names: Vec<String> = new_run
-        .plan
-        .bonuses
-        .iter()
-        .map(|b| b.name.clone())
-        .collect();
-    let union = bonus_union(&old_names, &new_names);
+    let names =
+        |run: &Run<'_>| -> Vec<String> { run.plan().bonuses().map(str::to_string).collect() };
+    let union = bonus_union(&names(old_run), &names(new_run));
     let members = pairs(old_run.network(), new_run.network());
 
     let overflow = |member: &str| DiffError::Overflow {
@@ -299,20 +286,16 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
     let mut changed = Vec::new();
     let (mut winners, mut losers, mut unchanged, mut reallocated) = (0, 0, 0, 0);
     let mut rank_changes = Vec::new();
-    let ranks = old_run.has_ranks() || new_run.has_ranks();
+    let ranks = !old_run.plan().ranks().is_empty() || !new_run.plan().ranks().is_empty();
 
     for pair in &members {
-        let amount = |run: &Run<'_>, ix: Option<MemberIx>, b: Option<usize>| match (ix, b) {
-            (Some(m), Some(b)) => clean(run.paid_at(b, m)),
-            _ => Decimal::ZERO,
-        };
         let mut old_total = Decimal::ZERO;
         let mut new_total = Decimal::ZERO;
         let mut detail = Vec::new();
         let mut split_moved = false;
         for (k, (name, ob, nb)) in union.iter().enumerate() {
-            let o = amount(old_run, pair.old, *ob);
-            let n = amount(new_run, pair.new, *nb);
+            let o = paid(old_run, pair.old, *ob, name).map_err(DiffError::Old)?;
+            let n = paid(new_run, pair.new, *nb, name).map_err(DiffError::New)?;
             old_total = old_total.checked_add(o).ok_or_else(|| overflow(pair.id))?;
             new_total = new_total.checked_add(n).ok_or_else(|| overflow(pair.id))?;
             if let Some(t) = old_totals.get_mut(k) {
@@ -354,8 +337,8 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
             });
         }
         if ranks {
-            let o = pair.old.and_then(|m| old_run.rank_at(m));
-            let n = pair.new.and_then(|m| new_run.rank_at(m));
+            let o = rank(old_run, pair.old).map_err(DiffError::Old)?;
+            let n = rank(new_run, pair.new).map_err(DiffError::New)?;
             if o != n {
                 rank_changes.push(RankChange {
                     member: pair.id.to_string(),
@@ -408,14 +391,40 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
     })
 }
 
+/// Member `m`'s final amount of bonus `b` in `run`; a member missing
+/// from the run's network, or a bonus missing from its plan, is paid nothing.
+fn paid(
+    run: &Run<'_>,
+    m: Option<MemberIx>,
+    b: Option<usize>,
+    name: &str,
+) -> Result<Decimal, RunError> {
+    match (m, b) {
+        (Some(m), Some(b)) => run
+            .paid_at(b, m)
+            .map(clean)
+            .ok_or_else(|| RunError::Lost { name: name.into() }),
+        _ => Ok(Decimal::ZERO),
+    }
+}
+
+/// Member `m`'s rank name in `run`; `None` for no rank, a plan without
+/// ranks, or a member missing from the run's network.
+fn rank<'a>(run: &Run<'a>, m: Option<MemberIx>) -> Result<Option<&'a str>, RunError> {
+    match m {
+        Some(m) => Ok(run.rank_at(m)?.map(|r| r.name)),
+        None => Ok(None),
+    }
+}
+
 fn summary_of(run: &Run<'_>, paid: Decimal) -> PlanSummary {
-    let typed = run.plan;
+    let plan = run.plan();
     PlanSummary {
-        plan: typed.name.clone(),
-        currency: typed.currency.clone(),
-        places: typed.rounding.places,
-        bonuses: typed.bonuses.iter().map(|b| b.name.clone()).collect(),
-        ranks: typed.ranks.clone(),
+        plan: plan.name().to_string(),
+        currency: plan.currency().to_string(),
+        places: plan.places(),
+        bonuses: plan.bonuses().map(str::to_string).collect(),
+        ranks: plan.ranks().to_vec(),
         paid,
         before_limit: run.before_limit(),
         limit: run.limit(),
@@ -427,7 +436,7 @@ fn summary_of(run: &Run<'_>, paid: Decimal) -> PlanSummary {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use payplan_network::{ColumnSpec, Value};
+    use payplan::{ColumnSpec, Value};
 
     fn schema(columns: Vec<ColumnSpec>, placement: bool) -> Schema {
         Schema { columns, placement }

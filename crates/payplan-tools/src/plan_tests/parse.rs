@@ -17,8 +17,8 @@
 
 use std::str::FromStr;
 
-use payplan_syntax::Span;
-use rust_decimal::Decimal;
+use payplan::Decimal;
+use payplan::Span;
 use serde::{Deserialize, Serialize};
 
 use super::error::PlanTestError;

@@ -24,14 +24,15 @@
 //! Amounts are exact decimals; shares and ratios are exact quotients
 //! (28 significant digits), rounded only when displayed.
 
-use payplan_check::{BinOp, NodeKind, TExpr, TypedPlan, Val};
-use payplan_eval::{Amounts, EvalError, EvalOptions};
-use payplan_network::{Column, MemberIx, Network};
+use payplan::{
+    Amounts, BonusInfo, Column, Decimal, EvalOptions, MemberIx, Network, Plan, Rank, Relax,
+    RunError,
+};
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::Plan;
+/// What a bonus's amount rests on (the library's classification).
+pub use payplan::Basis;
 
 /// The percentiles of the income disclosure.
 pub const PERCENTILES: [u32; 6] = [10, 25, 50, 75, 90, 99];
@@ -101,30 +102,6 @@ pub struct Breakage {
     pub caps: Decimal,
     /// The potential, less paid without the limit and the caps.
     pub qualifications: Decimal,
-}
-
-/// What a bonus's amount rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Basis {
-    /// Only the member's own values (retail margin, personal volume).
-    Personal,
-    /// Values of other members in the sponsor or placement tree.
-    Downline,
-    /// A network-wide total (a pool on company volume).
-    Network,
-}
-
-impl Basis {
-    pub const ALL: [Basis; 3] = [Basis::Personal, Basis::Downline, Basis::Network];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Basis::Personal => "personal",
-            Basis::Downline => "downline",
-            Basis::Network => "network",
-        }
-    }
 }
 
 /// The pay of the bonuses of one basis.
@@ -208,56 +185,65 @@ pub struct Bin {
     pub members: usize,
 }
 
-impl Plan {
-    /// Reviews the plan on a network: see [`review`].
-    pub fn review(&self, network: &Network) -> Result<Review, EvalError> {
-        review(self, network)
+/// Why a plan could not be reviewed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewError {
+    /// The plan, or one of its relaxed forms, could not run on the network.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A sum of the review does not fit 28 significant digits.
+    #[error("the total payout is too large to compute exactly")]
+    TotalOverflow,
+}
+
+impl ReviewError {
+    /// A suggestion for people, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ReviewError::Run(e) => e.help(),
+            ReviewError::TotalOverflow => Some(
+                "amounts hold 28 significant digits; check the network's values for typing errors"
+                    .into(),
+            ),
+        }
     }
 }
 
 /// Runs `plan` on `network` (and, for breakage, up to twice more with parts
 /// of the plan dropped) and sums up what it pays.
-pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
-    let typed = plan.typed();
-    let rank_node = typed
-        .nodes
-        .iter()
-        .position(|n| matches!(n.kind, NodeKind::Rank { .. }));
-    // The rank's column outlives the run only when it is exported; otherwise
-    // the run keeps every column.
-    let rank_kept = rank_node.is_none_or(|n| typed.exports.iter().any(|e| e.node == n));
+pub fn review(plan: &Plan, network: &Network) -> Result<Review, ReviewError> {
+    let has_ranks = !plan.ranks().is_empty();
+    // The rank outlives the run only when it is exported; otherwise the run
+    // keeps every value.
     let run = plan.evaluate_with(
         network,
         EvalOptions {
-            keep_every_value: !rank_kept,
+            keep_every_value: has_ranks && !plan.keeps_by_default("rank"),
         },
     )?;
-    let settlement = run.settlement();
-    let net = run.network();
-    let n = net.len();
+    let n = network.len();
+    let info: Vec<BonusInfo<'_>> = plan.bonus_info().collect();
 
     // Per-bonus totals of the successive runs.
-    let paid_by_bonus = column_sums(settlement.paid_amounts())?;
+    let paid_by_bonus = column_sums(run.paid_amounts())?;
     // A plain zero rounds to itself, so only the kept amounts count.
-    let without_limit = settlement
+    let without_limit = run
         .capped_amounts()
         .iter()
-        .map(|c| sum(c.iter().map(|(_, a)| typed.rounding.apply(a))))
+        .map(|c| sum(c.iter().map(|(_, a)| plan.round(a))))
         .collect::<Result<Vec<_>, _>>()?;
-    let has_cap = bonus_parts(typed).any(|(_, cap)| cap);
-    let has_when = bonus_parts(typed).any(|(when, _)| when);
-    let without_caps = if has_cap {
-        relaxed_totals(typed, net, false)?
+    let without_caps = if info.iter().any(|b| b.capped) {
+        relaxed_totals(plan, network, false)?
     } else {
         without_limit.clone()
     };
-    let potential = if has_when {
-        relaxed_totals(typed, net, true)?
+    let potential = if info.iter().any(|b| b.qualified) {
+        relaxed_totals(plan, network, true)?
     } else {
         without_caps.clone()
     };
 
-    let total_cv = total_cv(typed, net)?;
+    let total_cv = total_cv(plan, network)?;
     let paid = sum(paid_by_bonus.iter().copied())?;
     let ratio = |x: Decimal| {
         total_cv
@@ -265,30 +251,24 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
             .and_then(|cv| x.checked_div(cv))
     };
 
-    let mut bonuses = Vec::with_capacity(typed.bonuses.len());
-    for (b, spec) in typed.bonuses.iter().enumerate() {
-        let get = |v: &[Decimal]| v.get(b).copied().unwrap_or_default();
-        let bonus_paid = get(&paid_by_bonus);
-        let members_paid = settlement
-            .paid_amounts()
-            .get(b)
-            .map_or(0, |c| c.iter().filter(|(_, a)| !a.is_zero()).count());
-        let amount = match typed.nodes.get(spec.node).map(|n| &n.kind) {
-            Some(NodeKind::Bonus { amount, .. }) => Some(amount),
-            _ => None,
-        };
+    let mut bonuses = Vec::with_capacity(info.len());
+    // Every list is per bonus, in declaration order.
+    let totals = paid_by_bonus
+        .iter()
+        .zip(&potential)
+        .zip(&without_caps)
+        .zip(&without_limit)
+        .zip(run.paid_amounts());
+    for (spec, ((((&bonus_paid, &potential), &without_caps), &without_limit), amounts)) in
+        info.iter().zip(totals)
+    {
         bonuses.push(BonusReview {
-            name: spec.name.clone(),
-            basis: amount.map_or(Basis::Personal, |a| basis_of(typed, a)),
+            name: spec.name.to_string(),
+            basis: spec.basis,
             paid: bonus_paid,
             payout_ratio: ratio(bonus_paid),
-            members_paid,
-            breakage: breakage(
-                get(&potential),
-                get(&without_caps),
-                get(&without_limit),
-                bonus_paid,
-            )?,
+            members_paid: amounts.iter().filter(|(_, a)| !a.is_zero()).count(),
+            breakage: breakage(potential, without_caps, without_limit, bonus_paid)?,
         });
     }
     let breakage = breakage(
@@ -300,20 +280,18 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
 
     // Earnings by member (preorder index).
     let mut earnings = vec![Decimal::ZERO; n];
-    for column in settlement.paid_amounts() {
+    for column in run.paid_amounts() {
         for (m, a) in column.iter() {
             if let Some(e) = earnings.get_mut(m as usize) {
-                *e = e.checked_add(a).ok_or(EvalError::TotalOverflow)?;
+                *e = e.checked_add(a).ok_or(ReviewError::TotalOverflow)?;
             }
         }
     }
 
-    let ranks = match rank_node {
-        Some(node) => rank_reviews(typed, &earnings, paid, |m| match run.node_value(node, m) {
-            Some(Val::Rank(r)) => usize::from(r),
-            _ => 0,
-        })?,
-        None => Vec::new(),
+    let ranks = if has_ranks {
+        rank_reviews(plan, &earnings, paid, |m| run.rank_at(m))?
+    } else {
+        Vec::new()
     };
 
     let basis = Basis::ALL
@@ -328,60 +306,41 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, EvalError> {
                 share: share(basis_paid, paid),
             })
         })
-        .collect::<Result<Vec<_>, EvalError>>()?;
+        .collect::<Result<Vec<_>, ReviewError>>()?;
 
     Ok(Review {
-        plan: typed.name.clone(),
-        currency: typed.currency.clone(),
-        places: typed.rounding.places,
+        plan: plan.name().to_string(),
+        currency: plan.currency().to_string(),
+        places: plan.places(),
         members: n,
         total_cv,
         paid,
         payout_ratio: ratio(paid),
-        before_limit: settlement.total,
-        limit: settlement.limit,
-        limit_applied: settlement.scaled,
+        before_limit: run.before_limit(),
+        limit: run.limit(),
+        limit_applied: run.limit_applied(),
         bonuses,
         breakage,
         ranks,
-        income: disclosure(&earnings, paid, typed.rounding.places)?,
+        income: disclosure(&earnings, paid, plan.places())?,
         basis,
-    })
-}
-
-/// `(has a when, has a cap)` of every bonus.
-fn bonus_parts(typed: &TypedPlan) -> impl Iterator<Item = (bool, bool)> + '_ {
-    typed.nodes.iter().filter_map(|n| match &n.kind {
-        NodeKind::Bonus {
-            qualification, cap, ..
-        } => Some((qualification.is_some(), cap.is_some())),
-        _ => None,
     })
 }
 
 /// Per-bonus rounded totals of the plan run without its limit and caps, and
 /// without its qualifications too when `drop_when`.
 fn relaxed_totals(
-    typed: &TypedPlan,
+    plan: &Plan,
     net: &Network,
     drop_when: bool,
-) -> Result<Vec<Decimal>, EvalError> {
-    let mut relaxed = typed.clone();
-    relaxed.limit = None;
-    for node in &mut relaxed.nodes {
-        if let NodeKind::Bonus {
-            qualification, cap, ..
-        } = &mut node.kind
-        {
-            *cap = None;
-            if drop_when {
-                *qualification = None;
-            }
-        }
-    }
-    let mut eval = payplan_eval::evaluate(&relaxed, net)?;
-    let settlement = payplan_eval::settle(&relaxed, net, &mut eval)?;
-    column_sums(settlement.paid_amounts())
+) -> Result<Vec<Decimal>, ReviewError> {
+    let relaxed = plan.relaxed(Relax {
+        qualifications: drop_when,
+        caps: true,
+        limit: true,
+    });
+    let run = relaxed.evaluate(net)?;
+    column_sums(run.paid_amounts())
 }
 
 fn breakage(
@@ -389,8 +348,8 @@ fn breakage(
     without_caps: Decimal,
     without_limit: Decimal,
     paid: Decimal,
-) -> Result<Breakage, EvalError> {
-    let sub = |a: Decimal, b: Decimal| a.checked_sub(b).ok_or(EvalError::TotalOverflow);
+) -> Result<Breakage, ReviewError> {
+    let sub = |a: Decimal, b: Decimal| a.checked_sub(b).ok_or(ReviewError::TotalOverflow);
     Ok(Breakage {
         potential,
         paid,
@@ -401,14 +360,14 @@ fn breakage(
     })
 }
 
-fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, EvalError> {
+fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, ReviewError> {
     values.into_iter().try_fold(Decimal::ZERO, |a, x| {
-        a.checked_add(x).ok_or(EvalError::TotalOverflow)
+        a.checked_add(x).ok_or(ReviewError::TotalOverflow)
     })
 }
 
 /// Each bonus's sum (the members without a kept amount add a plain zero).
-fn column_sums(columns: &[Amounts]) -> Result<Vec<Decimal>, EvalError> {
+fn column_sums(columns: &[Amounts]) -> Result<Vec<Decimal>, ReviewError> {
     columns
         .iter()
         .map(|c| sum(c.iter().map(|(_, a)| a)))
@@ -425,8 +384,8 @@ fn share(part: Decimal, whole: Decimal) -> Option<Decimal> {
 }
 
 /// The sum of the `cv` column, when the plan reads a decimal `cv` column.
-fn total_cv(typed: &TypedPlan, net: &Network) -> Result<Option<Decimal>, EvalError> {
-    if !typed.schema.columns.iter().any(|c| c.name == "cv") {
+fn total_cv(plan: &Plan, net: &Network) -> Result<Option<Decimal>, ReviewError> {
+    if !plan.schema().columns.iter().any(|c| c.name == "cv") {
         return Ok(None);
     }
     match net.column_by_name("cv") {
@@ -436,20 +395,20 @@ fn total_cv(typed: &TypedPlan, net: &Network) -> Result<Option<Decimal>, EvalErr
 }
 
 /// Statistics of a non-empty, ascending list of earnings.
-fn stats(sorted: &[Decimal]) -> Result<Option<Stats>, EvalError> {
+fn stats(sorted: &[Decimal]) -> Result<Option<Stats>, ReviewError> {
     let (Some(&low), Some(&high)) = (sorted.first(), sorted.last()) else {
         return Ok(None);
     };
     let total = sum(sorted.iter().copied())?;
     let count = Decimal::from(sorted.len());
-    let mean = total.checked_div(count).ok_or(EvalError::TotalOverflow)?;
+    let mean = total.checked_div(count).ok_or(ReviewError::TotalOverflow)?;
     let mid = sorted.len() / 2;
     let median = match (
         sorted.get(mid),
         mid.checked_sub(1).and_then(|i| sorted.get(i)),
     ) {
         (Some(&upper), Some(&lower)) if mid * 2 == sorted.len() => {
-            let both = lower.checked_add(upper).ok_or(EvalError::TotalOverflow)?;
+            let both = lower.checked_add(upper).ok_or(ReviewError::TotalOverflow)?;
             both / Decimal::TWO
         }
         (Some(&middle), _) => middle,
@@ -473,7 +432,7 @@ pub fn nearest_rank(sorted: &[Decimal], percent: u32) -> Option<Decimal> {
 }
 
 /// The `percent`% best-paid members' pay: `ceil(percent * n / 100)` of them.
-fn top_share(descending: &[Decimal], percent: u32, paid: Decimal) -> Result<TopShare, EvalError> {
+fn top_share(descending: &[Decimal], percent: u32, paid: Decimal) -> Result<TopShare, ReviewError> {
     let n = descending.len();
     let count = usize::try_from((u128::from(percent) * n as u128).div_ceil(100))
         .unwrap_or(n)
@@ -491,7 +450,7 @@ fn disclosure(
     earnings: &[Decimal],
     paid: Decimal,
     places: u32,
-) -> Result<IncomeDisclosure, EvalError> {
+) -> Result<IncomeDisclosure, ReviewError> {
     let mut sorted = earnings.to_vec();
     sorted.sort_unstable();
     let n = sorted.len();
@@ -566,22 +525,23 @@ fn histogram(sorted: &[Decimal], places: u32) -> Vec<Bin> {
     out
 }
 
-/// Members and income per rank, "no rank" first; `rank_of(m)` is 0 for no
-/// rank and `i + 1` for `typed.ranks[i]`.
-fn rank_reviews(
-    typed: &TypedPlan,
+/// Members and income per rank, "no rank" first, then the plan's ranks
+/// lowest first.
+fn rank_reviews<'p>(
+    plan: &'p Plan,
     earnings: &[Decimal],
     paid: Decimal,
-    rank_of: impl Fn(MemberIx) -> usize,
-) -> Result<Vec<RankReview>, EvalError> {
-    let mut groups: Vec<Vec<Decimal>> = vec![Vec::new(); typed.ranks.len() + 1];
-    for (m, e) in earnings.iter().enumerate() {
-        let r = MemberIx::try_from(m).map_or(0, &rank_of);
-        // A rank out of range cannot happen; it would count as no rank.
-        let r = if r < groups.len() { r } else { 0 };
-        if let Some(g) = groups.get_mut(r) {
-            g.push(*e);
-        }
+    rank_of: impl Fn(MemberIx) -> Result<Option<Rank<'p>>, RunError>,
+) -> Result<Vec<RankReview>, ReviewError> {
+    let names = plan.ranks();
+    let mut groups: Vec<Vec<Decimal>> = vec![Vec::new(); names.len() + 1];
+    for (m, e) in (0..).zip(earnings) {
+        let group = rank_of(m)?.map_or(0, |r| r.index + 1);
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "a rank's index is below the plan's rank count, and there is one group more"
+        )]
+        groups[group].push(*e);
     }
     let n = Decimal::from(earnings.len());
     groups
@@ -591,7 +551,7 @@ fn rank_reviews(
             group.sort_unstable();
             let group_paid = sum(group.iter().copied())?;
             Ok(RankReview {
-                rank: r.checked_sub(1).and_then(|i| typed.ranks.get(i)).cloned(),
+                rank: r.checked_sub(1).and_then(|i| names.get(i)).cloned(),
                 members: group.len(),
                 members_share: share(Decimal::from(group.len()), n),
                 earning_nothing: group.iter().filter(|e| **e <= Decimal::ZERO).count(),
@@ -601,58 +561,6 @@ fn rank_reviews(
             })
         })
         .collect()
-}
-
-/// What a bonus amount rests on: the strongest of what it reads in value
-/// positions, directly or through `let`s and other bonuses. Conditions (an
-/// `if`'s test, comparisons), rank selections and a pool's divisor are not
-/// value positions: they decide who is paid, not on what volume.
-pub fn basis_of(typed: &TypedPlan, amount: &TExpr) -> Basis {
-    let mut seen = vec![false; typed.nodes.len()];
-    let mut stack = vec![amount];
-    let (mut downline, mut network) = (false, false);
-    while let Some(e) = stack.pop() {
-        match e {
-            TExpr::Const(_) | TExpr::Within(_) | TExpr::Not(_) => {}
-            TExpr::Neg(a) | TExpr::ShareOf(a, _) => stack.push(a),
-            TExpr::Binary(op, a, b) => {
-                if matches!(
-                    op,
-                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Min | BinOp::Max
-                ) {
-                    stack.push(a);
-                    stack.push(b);
-                }
-            }
-            TExpr::If(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            TExpr::RankTable { entries, .. } => stack.extend(entries),
-            TExpr::Slot(node) => {
-                match seen.get_mut(*node) {
-                    Some(s) if !*s => *s = true,
-                    _ => continue,
-                }
-                match typed.nodes.get(*node).map(|n| &n.kind) {
-                    Some(NodeKind::Expr(x)) => stack.push(x),
-                    Some(NodeKind::Bonus { amount, .. }) => stack.push(amount),
-                    Some(NodeKind::Aggregate(_) | NodeKind::Differential { .. }) => {
-                        downline = true;
-                    }
-                    Some(NodeKind::Total { .. }) => network = true,
-                    Some(NodeKind::Input { .. } | NodeKind::Rank { .. }) | None => {}
-                }
-            }
-        }
-    }
-    if network {
-        Basis::Network
-    } else if downline {
-        Basis::Downline
-    } else {
-        Basis::Personal
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! written by plan authors in `.tests` files beside their plans.
 //!
 //! ```
-//! use payplan::{plan_tests, Plan};
+//! use payplan::Plan;
+//! use payplan_tools::plan_tests;
 //!
 //! let plan = Plan::compile(r#"
 //!     plan "Retail"
@@ -85,7 +86,7 @@ fn tidy(path: &Path) -> PathBuf {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::Plan;
+    use payplan::Plan;
 
     const PLAN: &str = r#"
         plan "Retail and unilevel"

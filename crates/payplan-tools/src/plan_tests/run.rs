@@ -4,14 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use payplan_network::NetworkError;
-use payplan_syntax::{Diagnostic, Span, ToDiagnostic};
-use rust_decimal::Decimal;
+use payplan::{
+    Decimal, Diagnostic, ExportValue, Network, NetworkError, Outcome, Plan, Side, Span,
+    ToDiagnostic,
+};
 use serde::{Deserialize, Serialize};
 
 use super::error::{suggest, PlanTestError};
 use super::parse::{parse_amount, Check, Located, PlanTest, Subject, TestFile, TestNetwork};
-use crate::{ExportValue, Network, Outcome, Plan};
 
 /// The results of one test file's tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,21 +307,20 @@ fn inline_refusal(e: &NetworkError, line_span: &dyn Fn(u64) -> Span) -> PlanTest
     let message = text.strip_prefix(&prefix).unwrap_or(&text).to_owned();
     // The first row of a duplicate id, or the member already on a side,
     // are named on their own lines: point at them with a note instead.
-    let message =
-        match e {
-            NetworkError::DuplicateId { id, .. } => format!("duplicate id `{id}`"),
-            NetworkError::SameSide {
-                id,
-                placement,
-                side,
-                other,
-                ..
-            } => format!(
+    let message = match e {
+        NetworkError::DuplicateId { id, .. } => format!("duplicate id `{id}`"),
+        NetworkError::SameSide {
+            id,
+            placement,
+            side,
+            other,
+            ..
+        } => format!(
             "member `{id}` is placed on the {} of `{placement}`, where member `{other}` already is",
-            if *side == crate::Side::Left { "left" } else { "right" }
+            if *side == Side::Left { "left" } else { "right" }
         ),
-            _ => message,
-        };
+        _ => message,
+    };
     let help = match e {
         NetworkError::MissingColumn { column, .. } => Some(format!(
             "add a `{column}` column to the table's header; `-` in a row leaves a cell empty"
@@ -389,7 +388,7 @@ impl<'a> Actual<'a> {
 
     /// An amount as the plan writes it (`12.50`).
     fn amount(&self, d: Decimal) -> String {
-        payplan_check::amount_text(d, self.outcome.places)
+        payplan::amount_text(d, self.outcome.places)
     }
 
     /// A member's payouts, in bonus order: `unilevel 12.00, matching 2.40`.
@@ -547,13 +546,13 @@ impl<'a> Actual<'a> {
                 Ok((expected.to_string(), a.to_string(), *a == expected))
             }
             ExportValue::Rank(a) => {
-                let ranks = &self.plan.typed().ranks;
+                let ranks = self.plan.ranks();
                 let expected = if ranks.contains(&value.text) {
                     Some(value.text.as_str())
                 } else if value.text == "none" {
                     None
                 } else {
-                    let names: Vec<String> = ranks.clone();
+                    let names: Vec<String> = ranks.to_vec();
                     return Err(PlanTestError::WrongValue {
                         span: value.span,
                         text: value.text.clone(),

@@ -1,6 +1,6 @@
 //! What can be wrong with a test file, with the place it is wrong at.
 
-use payplan_syntax::{Diagnostic, Span, ToDiagnostic};
+use payplan::{Diagnostic, Span, ToDiagnostic};
 
 /// A mistake in a test file, or a test that cannot run (an unknown member,
 /// a refused network): every variant has the span it is about.
@@ -306,4 +306,4 @@ pub(crate) fn list(items: &[String]) -> String {
 }
 
 /// The candidate closest to `name`, when one is close enough to be a typo.
-pub(crate) use payplan_check::suggest;
+pub(crate) use payplan::suggest;
