@@ -1,9 +1,14 @@
-//! Errors and warnings of the checking stage.
+//! Errors of the checking stage: one variant per kind of mistake, each with
+//! its span and the data its message and help line are made from.
 
+use payplan_syntax::ast::BinaryOp;
 use payplan_syntax::{Diagnostic, Span, ToDiagnostic};
+
+use crate::typed::Ty;
 
 /// Why a parsed plan cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CheckError {
     #[error("unknown name `{name}`")]
     UnknownName {
@@ -86,12 +91,6 @@ pub enum CheckError {
         span: Span,
         help: Option<String>,
     },
-    #[error("{message}")]
-    Invalid {
-        message: String,
-        span: Span,
-        help: Option<String>,
-    },
     #[error("`{name}` depends on itself")]
     Cycle {
         name: String,
@@ -105,12 +104,127 @@ pub enum CheckError {
         span: Span,
         suggestion: Option<String>,
     },
-    #[error("bad table: {message}")]
-    BadTable {
-        message: String,
+    /// `rounding 14 half_even`: more decimal places than amounts keep.
+    #[error("cannot round to {places} decimal places")]
+    TooManyPlaces { places: u32, span: Span },
+    /// `input active: bool, at least 1`: only numbers have a smallest value.
+    #[error("`at least` needs a number for the {} input `{input}`", .ty.describe())]
+    MinimumNotNumber { input: String, ty: Ty, span: Span },
+    /// More ranks than a rank value can number.
+    #[error("rank `{rank}` is one too many: a plan has at most {limit} ranks")]
+    TooManyRanks {
+        rank: String,
+        limit: usize,
         span: Span,
-        help: Option<String>,
     },
+    /// An expression deeper than the checker follows (the parser refuses
+    /// these first; a host building its own syntax tree can meet it).
+    #[error("expression nested too deeply")]
+    TooDeep { limit: usize, span: Span },
+    /// `limit payout to 10% of cv`: a member's own value, not the network's.
+    #[error("the payout limit must be the same for the whole network")]
+    LimitNotGlobal { span: Span },
+    /// `within up`.
+    #[error("`within {side}`: expected `left` or `right`")]
+    UnknownSide { side: String, span: Span },
+    /// `within left` outside the filter of an aggregate over `children`.
+    #[error("`within {side}` is only meaningful over `children`")]
+    WithinOutsideChildren { side: String, span: Span },
+    /// `rank` read in a plan without ranks.
+    #[error("this plan declares no ranks")]
+    NoRanks { span: Span },
+    /// `by rank { ... }` in a plan without ranks.
+    #[error("`by rank` needs ranks, and this plan declares none")]
+    TableWithoutRanks { span: Span },
+    /// `by rank { }`.
+    #[error("the `by rank` table is empty")]
+    EmptyTable { span: Span },
+    /// `children` used where a value is expected.
+    #[error("`{name}` is a relation, not a value")]
+    RelationAsValue { name: String, span: Span },
+    /// `left`, `right` or `within` in a plan without `uses placement tree`.
+    #[error("`{feature}` needs the placement tree")]
+    NeedsPlacement { feature: String, span: Span },
+    /// `active > qualified`: true/false values have no order.
+    #[error("cannot order true/false values with `{}`", .op.symbol())]
+    OrderedBools { op: BinaryOp, span: Span },
+    /// `money(a, b)`: a function called with the wrong number of arguments.
+    #[error(
+        "`{function}` takes {expected} argument{}, found {found}",
+        if *.expected == 1 { "" } else { "s" }
+    )]
+    ArgumentCount {
+        function: String,
+        expected: usize,
+        found: usize,
+        span: Span,
+    },
+    /// `min(gv)`: one value and no relation.
+    #[error("`{function}` needs two values, or one value `over` a relation")]
+    TooFewValues { function: String, span: Span },
+    /// `sum(pv)`: an aggregate without `over`.
+    #[error("`{function}` needs a relation")]
+    MissingRelation { function: String, span: Span },
+    /// `differential(cv, rate)` where `rate` is not a table of fixed rates.
+    #[error("the percentage of `differential` must come from a table of fixed rates")]
+    DifferentialRates { span: Span },
+    /// `pool(...)` outside a bonus's amount.
+    #[error("`pool` is only meaningful as a bonus's amount")]
+    PoolOutsideBonus { span: Span },
+    /// `levels 0..3`: the first level is not a whole number from 1 to 64.
+    #[error("the first {what} must be a whole number from 1 to 64")]
+    FirstLevel { what: LevelKind, span: Span },
+    /// `levels 1..100`, `levels 1..2.5`.
+    #[error("the last {what} must be a whole number of at most 64")]
+    LastLevel { what: LevelKind, span: Span },
+    /// `levels 1..depth` where `depth` has no maximum known before a network.
+    #[error("the last {what} must have a known maximum")]
+    UnboundedLevels { what: LevelKind, span: Span },
+    /// `levels 3..1`.
+    #[error("{what}s {from}..{to} are empty")]
+    EmptyLevels {
+        what: LevelKind,
+        from: usize,
+        to: usize,
+        span: Span,
+    },
+    /// `max(pv over levels 1..3)`.
+    #[error("`{function}` does not work over levels")]
+    NotOverLevels { function: String, span: Span },
+    /// `sum(cv over downline at 5%)`.
+    #[error("rates with `at` need levels or generations")]
+    RatesWithoutLevels { span: Span },
+    /// `count(levels 1..2 at 5%, 3%)`.
+    #[error("rates with `at` only work with `sum`, not `{function}`")]
+    RatesNeedSum { function: String, span: Span },
+    /// `at first_rate, 5%`: a rate that is not written as a number.
+    #[error("rate `{text}` is not a fixed percentage")]
+    RateNotFixed { text: String, span: Span },
+    /// `levels 1..3 at 5%, 3%`: not one rate per level.
+    #[error("{}, found {found}", rates_needed(*.what, *.from, *.to))]
+    RateCount {
+        what: LevelKind,
+        from: usize,
+        to: usize,
+        found: usize,
+        span: Span,
+    },
+}
+
+/// The unit of a levelled relation: `levels a..b` or `generations a..b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelKind {
+    Level,
+    Generation,
+}
+
+impl std::fmt::Display for LevelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LevelKind::Level => "level",
+            LevelKind::Generation => "generation",
+        })
+    }
 }
 
 /// How a cycle of definitions fails to be well founded.
@@ -124,161 +238,232 @@ pub enum CycleKind {
     Global,
 }
 
+/// "levels 1..3 need 3 rates", "level 2 needs 1 rate".
+fn rates_needed(what: LevelKind, from: usize, to: usize) -> String {
+    if from == to {
+        format!("{what} {from} needs 1 rate")
+    } else {
+        let wanted = (to + 1).saturating_sub(from);
+        format!("{what}s {from}..{to} need {wanted} rates")
+    }
+}
+
+/// How to call a built-in function that takes a fixed number of arguments.
+fn usage(function: &str) -> &'static str {
+    match function {
+        "money" => "money(paired)",
+        "total" => "total(cv)",
+        "differential" => "differential(cv, percentage)",
+        _ => "pool(2% of total(cv), shares)",
+    }
+}
+
+const DECLARE_RANKS: &str = "declare ranks with `rank bronze when ...`";
+
 impl CheckError {
     pub fn span(&self) -> Span {
+        use CheckError::*;
         match self {
-            CheckError::UnknownName { span, .. }
-            | CheckError::UnknownFunction { span, .. }
-            | CheckError::UnknownRelation { span, .. }
-            | CheckError::UnknownType { span, .. }
-            | CheckError::UnknownRounding { span, .. }
-            | CheckError::Duplicate { span, .. }
-            | CheckError::Reserved { span, .. }
-            | CheckError::RepeatedStatement { span, .. }
-            | CheckError::TypeMismatch { span, .. }
-            | CheckError::Units { span, .. }
-            | CheckError::Invalid { span, .. }
-            | CheckError::Cycle { span, .. }
-            | CheckError::UnknownRank { span, .. }
-            | CheckError::BadTable { span, .. }
-            | CheckError::MissingStatement { span, .. }
-            | CheckError::DuplicateExport { span, .. }
-            | CheckError::DuplicateEntry { span, .. } => *span,
+            UnknownName { span, .. }
+            | UnknownFunction { span, .. }
+            | UnknownRelation { span, .. }
+            | UnknownType { span, .. }
+            | UnknownRounding { span, .. }
+            | Duplicate { span, .. }
+            | Reserved { span, .. }
+            | RepeatedStatement { span, .. }
+            | TypeMismatch { span, .. }
+            | Units { span, .. }
+            | Cycle { span, .. }
+            | UnknownRank { span, .. }
+            | MissingStatement { span, .. }
+            | DuplicateExport { span, .. }
+            | DuplicateEntry { span, .. }
+            | TooManyPlaces { span, .. }
+            | MinimumNotNumber { span, .. }
+            | TooManyRanks { span, .. }
+            | TooDeep { span, .. }
+            | LimitNotGlobal { span }
+            | UnknownSide { span, .. }
+            | WithinOutsideChildren { span, .. }
+            | NoRanks { span }
+            | TableWithoutRanks { span }
+            | EmptyTable { span }
+            | RelationAsValue { span, .. }
+            | NeedsPlacement { span, .. }
+            | OrderedBools { span, .. }
+            | ArgumentCount { span, .. }
+            | TooFewValues { span, .. }
+            | MissingRelation { span, .. }
+            | DifferentialRates { span }
+            | PoolOutsideBonus { span }
+            | FirstLevel { span, .. }
+            | LastLevel { span, .. }
+            | UnboundedLevels { span, .. }
+            | EmptyLevels { span, .. }
+            | NotOverLevels { span, .. }
+            | RatesWithoutLevels { span }
+            | RatesNeedSum { span, .. }
+            | RateNotFixed { span, .. }
+            | RateCount { span, .. } => *span,
         }
     }
 
+    /// What to do about it, in a line.
     pub fn help(&self) -> Option<String> {
+        self.help_for_names()
+            .or_else(|| self.help_for_structure())
+            .or_else(|| self.help_for_expressions())
+    }
+
+    /// Help for a name that is unknown, taken or repeated.
+    fn help_for_names(&self) -> Option<String> {
+        use CheckError::*;
         let did_you_mean = |s: &Option<String>| s.as_ref().map(|s| format!("did you mean `{s}`?"));
-        match self {
-            CheckError::UnknownName { suggestion, .. } => did_you_mean(suggestion)
-                .or_else(|| Some("declare it with `input` or `let`, or check its spelling".to_string())),
-            CheckError::UnknownFunction { suggestion, .. } => did_you_mean(suggestion).or_else(|| {
-                Some("functions are sum, count, min, max, any, all, total, money, differential and pool".to_string())
+        Some(match self {
+            UnknownName { suggestion, .. } => did_you_mean(suggestion)
+                .unwrap_or_else(|| "declare it with `input` or `let`, or check its spelling".into()),
+            UnknownFunction { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
+                "functions are sum, count, min, max, any, all, total, money, differential and pool".into()
             }),
-            CheckError::UnknownRelation { suggestion, .. } => did_you_mean(suggestion).or_else(|| {
-                Some("relations are children, legs, downline, group, upline, left, right, levels and generations".into())
+            UnknownRelation { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
+                "relations are children, legs, downline, group, upline, left, right, levels and generations".into()
             }),
-            CheckError::UnknownType { suggestion, .. } => did_you_mean(suggestion)
-                .or_else(|| Some("input types are volume, money, percent, count and bool".to_string())),
-            CheckError::UnknownRounding { suggestion, .. } => Some(format!(
+            UnknownType { suggestion, .. } => did_you_mean(suggestion)
+                .unwrap_or_else(|| "input types are volume, money, percent, count and bool".into()),
+            UnknownRounding { suggestion, .. } => format!(
                 "{}rounding modes are half_even (banker's rounding), half_up, half_down, down and up",
                 did_you_mean(suggestion).map(|d| format!("{d} ")).unwrap_or_default()
-            )),
-            CheckError::UnknownRank { suggestion, .. } => did_you_mean(suggestion),
-            CheckError::Duplicate { .. } => Some("give each input, definition, rank and bonus its own name".into()),
-            CheckError::Reserved { meaning, .. } => Some(format!("{meaning}; choose another name")),
-            CheckError::MissingStatement { example, .. } => Some(format!("add `{example}`")),
-            CheckError::DuplicateExport { .. } => Some("export each column once".to_string()),
-            CheckError::DuplicateEntry { .. } => Some("give each rank one value".to_string()),
-            CheckError::RepeatedStatement { .. } => Some("keep one of them".to_string()),
-            CheckError::TypeMismatch { help, .. } | CheckError::Units { help, .. } | CheckError::Invalid { help, .. } => {
-                help.clone()
+            ),
+            UnknownRank { suggestion, .. } => return did_you_mean(suggestion),
+            Duplicate { .. } => "give each input, definition, rank and bonus its own name".into(),
+            Reserved { meaning, .. } => format!("{meaning}; choose another name"),
+            DuplicateExport { .. } => "export each column once".into(),
+            DuplicateEntry { .. } => "give each rank one value".into(),
+            RelationAsValue { name, .. } => format!("aggregate over it, as in `sum(pv over {name})`"),
+            _ => return None,
+        })
+    }
+
+    /// Help for the plan's statements and their shape.
+    fn help_for_structure(&self) -> Option<String> {
+        use CheckError::*;
+        Some(match self {
+            MissingStatement { example, .. } => format!("add `{example}`"),
+            RepeatedStatement { .. } => "keep one of them".into(),
+            TooManyPlaces { .. } => "round to at most 12 places, usually 2".into(),
+            MinimumNotNumber { .. } => "only number inputs have a smallest value".into(),
+            TooManyRanks { .. } => "remove this rank and the ones after it".into(),
+            TooDeep { limit, .. } => format!(
+                "expressions nest at most {limit} deep; name a part with `let` and use the name"
+            ),
+            LimitNotGlobal { .. } => "write it from network totals, such as `45% of total(cv)`".into(),
+            NoRanks { .. } | TableWithoutRanks { .. } => DECLARE_RANKS.into(),
+            EmptyTable { .. } => {
+                "give a value for each rank, as in `by rank { bronze: 2, silver: 4 }`".into()
             }
-            CheckError::BadTable { help, .. } => help.clone(),
-            CheckError::Cycle { path, kind, .. } => {
-                let chain = path.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(" -> ");
-                Some(match kind {
-                    CycleKind::Local => format!(
-                        "{chain}; a definition may read its own value only at other members, through a relation such as `children` or `downline`"
-                    ),
-                    CycleKind::UpAndDown => format!(
-                        "{chain}; a cycle may run down the tree (through the downline) or up it (through the upline), not both"
-                    ),
-                    CycleKind::Global => format!(
-                        "{chain}; a network total or a placement subtree cannot depend on the value it feeds"
-                    ),
-                })
+            NeedsPlacement { .. } => "add `uses placement tree` to the plan and give the network `placement` and `leg` columns".into(),
+            Cycle { path, kind, .. } => cycle_help(path, *kind),
+            _ => return None,
+        })
+    }
+
+    /// Help for an expression that does not fit its place.
+    fn help_for_expressions(&self) -> Option<String> {
+        use CheckError::*;
+        Some(match self {
+            TypeMismatch { help, .. } | Units { help, .. } => return help.clone(),
+            UnknownSide { .. } => "write `within left` or `within right`".into(),
+            WithinOutsideChildren { side, .. } => format!(
+                "it asks whether a child lies in its sponsor's {side} placement subtree, as in `count(children where active and within {side})`"
+            ),
+            OrderedBools { .. } => {
+                "compare numbers or ranks; combine conditions with `and` and `or`".into()
             }
-        }
+            ArgumentCount { function, .. } => format!("write `{}`", usage(function)),
+            TooFewValues { function, .. } => {
+                format!("write `{function}(gv, 500)` or `{function}(pv over children)`")
+            }
+            MissingRelation { function, .. } => format!(
+                "write `{function}(... over children)`, or `total(...)` for the whole network"
+            ),
+            DifferentialRates { .. } => {
+                "write a `by rank { associate: 5%, senior: 10% }` table, or the name of one".into()
+            }
+            PoolOutsideBonus { .. } => {
+                "write `bonus pool when ... pays pool(2% of total(cv), shares)`".into()
+            }
+            FirstLevel { what, .. } => format!("write `{what}s 1..5`"),
+            LastLevel { what, .. } => format!("reach at most 64 {what}s down, as in `{what}s 1..10`"),
+            UnboundedLevels { .. } => "write a number, or a `by rank { bronze: 2, silver: 4 }` table of numbers, or the name of one".into(),
+            EmptyLevels { what, .. } => format!("the last {what} must not be below the first"),
+            NotOverLevels { .. } => {
+                "over levels and generations, use `sum`, `count`, `any` or `all`".into()
+            }
+            RatesWithoutLevels { .. } | RatesNeedSum { .. } => {
+                "write `sum(cv over levels 1..3 at 5%, 3%, 2%)`".into()
+            }
+            RateNotFixed { .. } => "write each level's rate as a percentage, such as `5%`".into(),
+            RateCount { what, .. } => format!("give one rate per {what}, in order: `at 10%, 5%, 3%`"),
+            _ => return None,
+        })
+    }
+}
+
+/// The chain of a cycle, and why it cannot be evaluated.
+fn cycle_help(path: &[(String, Span)], kind: CycleKind) -> String {
+    let chain = path
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" -> ");
+    match kind {
+        CycleKind::Local => format!(
+            "{chain}; a definition may read its own value only at other members, through a relation such as `children` or `downline`"
+        ),
+        CycleKind::UpAndDown => format!(
+            "{chain}; a cycle may run down the tree (through the downline) or up it (through the upline), not both"
+        ),
+        CycleKind::Global => format!(
+            "{chain}; a network total or a placement subtree cannot depend on the value it feeds"
+        ),
     }
 }
 
 impl ToDiagnostic for CheckError {
     fn to_diagnostic(&self) -> Diagnostic {
-        let mut d = Diagnostic::error(self.to_string(), self.span()).with_help(self.help());
+        use CheckError::*;
+        let d = Diagnostic::error(self.to_string(), self.span()).with_help(self.help());
         match self {
-            CheckError::Duplicate { first, .. } | CheckError::RepeatedStatement { first, .. } => {
-                d = d
-                    .with_label("defined again here")
-                    .with_secondary(*first, "first defined here");
+            Duplicate { first, .. } | RepeatedStatement { first, .. } => d
+                .with_label("defined again here")
+                .with_secondary(*first, "first defined here"),
+            DuplicateExport { first, .. } => d
+                .with_label("exported again here")
+                .with_secondary(*first, "first exported here"),
+            DuplicateEntry { first, .. } => d
+                .with_label("given again here")
+                .with_secondary(*first, "first entry here"),
+            MissingStatement { statement, .. } => {
+                d.with_label(format!("this plan has no `{statement}`"))
             }
-            CheckError::DuplicateExport { first, .. } => {
-                d = d
-                    .with_label("exported again here")
-                    .with_secondary(*first, "first exported here");
-            }
-            CheckError::DuplicateEntry { first, .. } => {
-                d = d
-                    .with_label("given again here")
-                    .with_secondary(*first, "first entry here");
-            }
-            CheckError::MissingStatement { statement, .. } => {
-                d = d.with_label(format!("this plan has no `{statement}`"));
-            }
-            CheckError::UnknownName { .. } => d = d.with_label("not defined"),
-            CheckError::UnknownFunction { .. } => d = d.with_label("not a function"),
-            CheckError::UnknownRelation { .. } => d = d.with_label("not a relation"),
-            CheckError::UnknownType { .. } => d = d.with_label("not a type"),
-            CheckError::UnknownRounding { .. } => d = d.with_label("not a rounding mode"),
-            CheckError::UnknownRank { .. } => d = d.with_label("not a rank"),
-            CheckError::Cycle { path, .. } => {
-                d = d.with_label("defined here");
+            UnknownName { .. } => d.with_label("not defined"),
+            UnknownFunction { .. } => d.with_label("not a function"),
+            UnknownRelation { .. } => d.with_label("not a relation"),
+            UnknownType { .. } => d.with_label("not a type"),
+            UnknownRounding { .. } => d.with_label("not a rounding mode"),
+            UnknownRank { .. } => d.with_label("not a rank"),
+            Cycle { path, .. } => {
+                let mut d = d.with_label("defined here");
                 for (name, span) in path.iter().skip(1) {
                     if *span != self.span() {
                         d = d.with_secondary(*span, format!("through `{name}`"));
                     }
                 }
+                d
             }
-            CheckError::TypeMismatch { expected, .. } => {
-                d = d.with_label(format!("expected {expected}"))
-            }
-            _ => {}
-        }
-        d
-    }
-}
-
-/// What is legal but likely wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CheckWarning {
-    #[error("rate `{text}` is above 100%")]
-    RateAbove100 { text: String, span: Span },
-    #[error("rank `{rank}` can never be held")]
-    UnreachableRank {
-        rank: String,
-        span: Span,
-        higher: String,
-        higher_span: Span,
-    },
-    #[error("`{name}` is never used")]
-    Unused { name: String, span: Span },
-}
-
-impl CheckWarning {
-    pub fn span(&self) -> Span {
-        match self {
-            CheckWarning::RateAbove100 { span, .. }
-            | CheckWarning::UnreachableRank { span, .. }
-            | CheckWarning::Unused { span, .. } => *span,
-        }
-    }
-}
-
-impl ToDiagnostic for CheckWarning {
-    fn to_diagnostic(&self) -> Diagnostic {
-        let d = Diagnostic::warning(self.to_string(), self.span());
-        match self {
-            CheckWarning::RateAbove100 { .. } => {
-                d.with_help(Some("a member would be paid more than the value the rate is taken of".to_string()))
-            }
-            CheckWarning::UnreachableRank { higher, higher_span, .. } => d
-                .with_secondary(*higher_span, format!("every member that meets it also meets `{higher}`"))
-                .with_help(Some(format!(
-                    "a member holds the highest rank it meets; make `{higher}` harder to meet, or remove this rank"
-                ))),
-            CheckWarning::Unused { .. } => {
-                d.with_help(Some("remove it, or use it in a rank, bonus or export".to_string()))
-            }
+            TypeMismatch { expected, .. } => d.with_label(format!("expected {expected}")),
+            _ => d,
         }
     }
 }

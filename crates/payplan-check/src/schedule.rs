@@ -5,7 +5,7 @@
 use payplan_syntax::Span;
 
 use crate::error::{CheckError, CycleKind};
-use crate::typed::{Direction, Node, NodeId, NodeKind, Stage, TExpr, TRelation};
+use crate::typed::{Direction, Node, NodeId, NodeKind, Scope, Stage, TRelation};
 
 /// How a node reads another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,78 +20,43 @@ enum Edge {
     Other,
 }
 
+/// How a part evaluated in `scope` reads the nodes it names.
+fn edge_kinds(scope: Scope<'_>) -> &'static [Edge] {
+    match scope {
+        Scope::Member => &[Edge::Local],
+        Scope::MemberAndDownline => &[Edge::Local, Edge::Down],
+        Scope::Downline => &[Edge::Down],
+        Scope::Network => &[Edge::Other],
+        Scope::Related(relation) => match relation {
+            TRelation::Children
+            | TRelation::Downline
+            | TRelation::Levels { .. }
+            | TRelation::Generations { .. } => &[Edge::Down],
+            TRelation::Group => &[Edge::Local, Edge::Down],
+            TRelation::Upline => &[Edge::Up],
+            TRelation::Placement(_) => &[Edge::Other],
+        },
+    }
+}
+
+/// Each node's reads: a network-wide node is read as a local value
+/// wherever it is read, except by a total (which reads every member).
 fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
     let mut out = vec![Vec::new(); nodes.len()];
-    for (id, node) in nodes.iter().enumerate() {
-        let add = |t: &TExpr, kind: Edge, out: &mut Vec<(NodeId, Edge)>| {
-            t.for_each_slot(&mut |n| {
-                let global = nodes.get(n).is_some_and(|x| x.global);
-                out.push((
-                    n,
-                    if global && kind != Edge::Other {
+    for (node, list) in nodes.iter().zip(out.iter_mut()) {
+        node.kind.for_each_part(&mut |t, scope| {
+            for &kind in edge_kinds(scope) {
+                t.for_each_slot(&mut |n| {
+                    let global = nodes.get(n).is_some_and(|x| x.global);
+                    let kind = if global && kind != Edge::Other {
                         Edge::Local
                     } else {
                         kind
-                    },
-                ));
-            });
-        };
-        let Some(list) = out.get_mut(id) else {
-            continue;
-        };
-        match &node.kind {
-            NodeKind::Input { .. } => {}
-            NodeKind::Expr(t) => add(t, Edge::Local, list),
-            NodeKind::Rank { requirements } => {
-                requirements.iter().for_each(|t| add(t, Edge::Local, list))
+                    };
+                    list.push((n, kind));
+                });
             }
-            NodeKind::Bonus {
-                qualification,
-                amount,
-                cap,
-            } => {
-                qualification
-                    .iter()
-                    .chain(cap.iter())
-                    .for_each(|t| add(t, Edge::Local, list));
-                add(amount, Edge::Local, list);
-            }
-            NodeKind::Total { value } => add(value, Edge::Other, list),
-            NodeKind::Differential { value, percent, .. } => {
-                for t in [value, percent] {
-                    add(t, Edge::Local, list);
-                    add(t, Edge::Down, list);
-                }
-            }
-            NodeKind::Aggregate(agg) => {
-                let element = match &agg.relation {
-                    TRelation::Children | TRelation::Downline => vec![Edge::Down],
-                    TRelation::Group => vec![Edge::Local, Edge::Down],
-                    TRelation::Upline => vec![Edge::Up],
-                    TRelation::Placement(_) => vec![Edge::Other],
-                    TRelation::Levels {
-                        to, compressed_by, ..
-                    } => {
-                        add(to, Edge::Local, list);
-                        if let Some(c) = compressed_by {
-                            add(c, Edge::Down, list);
-                        }
-                        vec![Edge::Down]
-                    }
-                    TRelation::Generations { to, counting, .. } => {
-                        add(to, Edge::Local, list);
-                        add(counting, Edge::Down, list);
-                        vec![Edge::Down]
-                    }
-                };
-                for kind in element {
-                    add(&agg.value, kind, list);
-                    if let Some(f) = &agg.filter {
-                        add(f, kind, list);
-                    }
-                }
-            }
-        }
+        });
     }
     out
 }

@@ -316,9 +316,82 @@ pub struct ExportSpec {
     pub ty: Ty,
 }
 
+/// Where a part of a node is evaluated, relative to the member whose
+/// value the node is: what the schedule orders the node's reads by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scope<'n> {
+    /// At the member itself.
+    Member,
+    /// At the member and at each member of its downline (a differential
+    /// compares the member's rate with theirs).
+    MemberAndDownline,
+    /// At members of its downline (a compression or generation condition).
+    Downline,
+    /// At each member of the aggregate's relation.
+    Related(&'n TRelation),
+    /// At every member of the network (a total).
+    Network,
+}
+
+impl NodeKind {
+    /// Calls `f` on each expression the node reads, with where it is
+    /// evaluated; in a fixed order (a level bound before the values it
+    /// bounds). Not recursive: each part is walked by its caller, for
+    /// instance with [`TExpr::for_each_slot`].
+    pub fn for_each_part<'n>(&'n self, f: &mut impl FnMut(&'n TExpr, Scope<'n>)) {
+        match self {
+            NodeKind::Input { .. } => {}
+            NodeKind::Expr(t) => f(t, Scope::Member),
+            NodeKind::Rank { requirements } => {
+                requirements.iter().for_each(|t| f(t, Scope::Member))
+            }
+            NodeKind::Bonus {
+                qualification,
+                amount,
+                cap,
+            } => {
+                qualification
+                    .iter()
+                    .chain(cap.iter())
+                    .for_each(|t| f(t, Scope::Member));
+                f(amount, Scope::Member);
+            }
+            NodeKind::Total { value } => f(value, Scope::Network),
+            NodeKind::Differential { value, percent, .. } => {
+                f(value, Scope::MemberAndDownline);
+                f(percent, Scope::MemberAndDownline);
+            }
+            NodeKind::Aggregate(agg) => {
+                match &agg.relation {
+                    TRelation::Levels {
+                        to, compressed_by, ..
+                    } => {
+                        f(to, Scope::Member);
+                        compressed_by.iter().for_each(|c| f(c, Scope::Downline));
+                    }
+                    TRelation::Generations { to, counting, .. } => {
+                        f(to, Scope::Member);
+                        f(counting, Scope::Downline);
+                    }
+                    _ => {}
+                }
+                f(&agg.value, Scope::Related(&agg.relation));
+                if let Some(filter) = &agg.filter {
+                    f(filter, Scope::Related(&agg.relation));
+                }
+            }
+        }
+    }
+
+    /// Calls `f` on every node the node reads, wherever it reads it.
+    pub fn for_each_read(&self, f: &mut impl FnMut(NodeId)) {
+        self.for_each_part(&mut |t, _| t.for_each_slot(f));
+    }
+}
+
 impl TExpr {
-    /// Calls `f` on each direct sub-expression.
-    fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e TExpr)) {
+    /// Calls `f` on each direct sub-expression, in order (not recursive).
+    pub fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e TExpr)) {
         match self {
             TExpr::Const(_) | TExpr::Within(_) | TExpr::Slot(_) => {}
             TExpr::Not(a) | TExpr::Neg(a) => f(a),
@@ -337,7 +410,7 @@ impl TExpr {
 
     /// Whether any part of the expression (itself included) satisfies `test`,
     /// walking without recursion.
-    fn any_part(&self, test: &mut impl FnMut(&TExpr) -> bool) -> bool {
+    pub fn any_part(&self, test: &mut impl FnMut(&TExpr) -> bool) -> bool {
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
             if test(e) {

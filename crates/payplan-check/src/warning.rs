@@ -1,0 +1,61 @@
+//! Warnings of the checking stage: what is legal but likely wrong.
+
+use payplan_syntax::{Diagnostic, Span, ToDiagnostic};
+
+/// What is legal but likely wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckWarning {
+    #[error("rate `{text}` is above 100%")]
+    RateAbove100 { text: String, span: Span },
+    #[error("rank `{rank}` can never be held")]
+    UnreachableRank {
+        rank: String,
+        span: Span,
+        higher: String,
+        higher_span: Span,
+    },
+    #[error("`{name}` is never used")]
+    Unused { name: String, span: Span },
+}
+
+impl CheckWarning {
+    pub fn span(&self) -> Span {
+        match self {
+            CheckWarning::RateAbove100 { span, .. }
+            | CheckWarning::UnreachableRank { span, .. }
+            | CheckWarning::Unused { span, .. } => *span,
+        }
+    }
+
+    /// Why it is likely wrong, or what to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            CheckWarning::RateAbove100 { .. } => {
+                "a member would be paid more than the value the rate is taken of".into()
+            }
+            CheckWarning::UnreachableRank { higher, .. } => format!(
+                "a member holds the highest rank it meets; make `{higher}` harder to meet, or remove this rank"
+            ),
+            CheckWarning::Unused { .. } => "remove it, or use it in a rank, bonus or export".into(),
+        }
+    }
+}
+
+impl ToDiagnostic for CheckWarning {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::warning(self.to_string(), self.span());
+        let d = match self {
+            CheckWarning::UnreachableRank {
+                higher,
+                higher_span,
+                ..
+            } => d.with_secondary(
+                *higher_span,
+                format!("every member that meets it also meets `{higher}`"),
+            ),
+            _ => d,
+        };
+        d.with_help(Some(self.help()))
+    }
+}
