@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use payplan_syntax::ast::{Expr, ExprKind, PlanAst, Statement};
 use rust_decimal::Decimal;
 
-use crate::implies::implies;
+use crate::implies::first_implied;
 use crate::resolve::Decls;
 use crate::source::Source;
 use crate::walk::for_each_child;
@@ -61,12 +61,10 @@ fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
 
 /// A rank whose every member would also meet a higher rank.
 fn unreachable_ranks(decls: &Decls<'_>, source: Source<'_>, out: &mut Vec<CheckWarning>) {
-    for (i, rank) in decls.ranks.iter().enumerate() {
-        let higher = decls.ranks.iter().skip(i + 1);
-        let Some(h) = higher
-            .into_iter()
-            .find(|h| implies(rank.expr, h.expr, source.0))
-        else {
+    let requirements: Vec<&Expr> = decls.ranks.iter().map(|d| d.expr).collect();
+    let higher = first_implied(&requirements, source);
+    for (rank, higher) in decls.ranks.iter().zip(higher) {
+        let Some(h) = higher.and_then(|j| decls.ranks.get(j)) else {
             continue;
         };
         out.push(CheckWarning::UnreachableRank {
