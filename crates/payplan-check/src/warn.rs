@@ -1,9 +1,9 @@
-//! Warnings: what is legal but likely wrong (rates above 100%, ranks no
-//! member can hold, definitions nothing reads).
+//! Warnings: what is legal but likely wrong (rates above 100% or below
+//! zero, ranks no member can hold, definitions nothing reads).
 
 use std::collections::HashSet;
 
-use payplan_syntax::ast::{Expr, ExprKind, PlanAst, Statement};
+use payplan_syntax::ast::{Expr, ExprKind, PlanAst, Statement, UnaryOp};
 use rust_decimal::Decimal;
 
 use crate::implies::first_implied;
@@ -44,8 +44,8 @@ fn roots(st: &Statement) -> Vec<&Expr> {
     }
 }
 
-/// A percentage above 100%, wherever it is written: a bonus's rate, a
-/// rate per level, an entry of a rate table.
+/// A percentage above 100% or below zero, wherever it is written: a
+/// bonus's rate, a rate per level, an entry of a rate table.
 fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
     let mut stack = roots(st);
     while let Some(e) = stack.pop() {
@@ -54,6 +54,17 @@ fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
                 text: source.quote(e.span),
                 span: e.span,
             }),
+            ExprKind::Unary(UnaryOp::Neg, inner) => match &inner.kind {
+                ExprKind::Percent(d) if *d > Decimal::ZERO => {
+                    out.push(CheckWarning::NegativeRate {
+                        text: source.quote(e.span),
+                        span: e.span,
+                    })
+                }
+                // `- -5%` is 5%.
+                ExprKind::Unary(UnaryOp::Neg, twice) => stack.push(twice),
+                _ => stack.push(inner),
+            },
             _ => for_each_child(e, &mut |c| stack.push(c)),
         }
     }
