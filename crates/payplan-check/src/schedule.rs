@@ -266,37 +266,8 @@ fn recursive_stage(
     if has(Edge::Up) && has(Edge::Down) {
         return Err(cycle_error(CycleKind::UpAndDown, &|_| true));
     }
-    // The local edges must be acyclic: order them topologically (Kahn).
-    let local: Vec<(NodeId, NodeId)> = inner
-        .iter()
-        .filter(|(_, _, e)| *e == Edge::Local)
-        .map(|&(v, w, _)| (v, w))
-        .collect();
-    let mut pending: Vec<usize> = comp
-        .iter()
-        .map(|&v| local.iter().filter(|(a, _)| *a == v).count())
-        .collect();
-    let pos = |n: NodeId| comp.binary_search(&n).ok();
-    let mut ready: Vec<NodeId> = comp
-        .iter()
-        .copied()
-        .filter(|&v| pos(v).and_then(|i| pending.get(i)) == Some(&0))
-        .collect();
-    let mut order = Vec::new();
-    while let Some(w) = ready.pop() {
-        order.push(w);
-        for &(v, _) in local.iter().filter(|(_, x)| *x == w) {
-            if let Some(p) = pos(v).and_then(|i| pending.get_mut(i)) {
-                *p -= 1;
-                if *p == 0 {
-                    ready.push(v);
-                }
-            }
-        }
-    }
-    if order.len() != comp.len() {
-        return Err(cycle_error(CycleKind::Local, &|e| e == Edge::Local));
-    }
+    let order = local_order(comp, inner)
+        .ok_or_else(|| cycle_error(CycleKind::Local, &|e| e == Edge::Local))?;
     let direction = if has(Edge::Up) {
         Direction::TopDown
     } else {
@@ -320,44 +291,103 @@ fn named(nodes: &[Node], path: &[NodeId]) -> Option<NodeId> {
     })
 }
 
+/// The component's nodes ordered so that each comes after the nodes it
+/// reads at the same member (Kahn's algorithm on the local edges); `None`
+/// when the local edges make a cycle.
+fn local_order(comp: &[NodeId], inner: &[(NodeId, NodeId, Edge)]) -> Option<Vec<NodeId>> {
+    let pos = |n: NodeId| comp.binary_search(&n).ok();
+    let mut pending = vec![0usize; comp.len()];
+    // readers[w]: the positions that read position `w` locally.
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); comp.len()];
+    for &(v, w, e) in inner {
+        if let (Edge::Local, Some(pv), Some(pw)) = (e, pos(v), pos(w)) {
+            if let Some(p) = pending.get_mut(pv) {
+                *p += 1;
+            }
+            if let Some(r) = readers.get_mut(pw) {
+                r.push(pv);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..comp.len())
+        .filter(|&i| pending.get(i) == Some(&0))
+        .collect();
+    let mut order = Vec::with_capacity(comp.len());
+    while let Some(w) = ready.pop() {
+        order.push(*comp.get(w)?);
+        for &v in readers.get(w).into_iter().flatten() {
+            if let Some(p) = pending.get_mut(v) {
+                *p -= 1;
+                if *p == 0 {
+                    ready.push(v);
+                }
+            }
+        }
+    }
+    (order.len() == comp.len()).then_some(order)
+}
+
 /// A cycle inside the component over the edges `wanted` admits, as a list
-/// of nodes (breadth-first from each node back to itself).
+/// of nodes: the shortest one (breadth-first) through the first node of the
+/// component that lies on one.
 fn find_cycle(
     comp: &[NodeId],
     inner: &[(NodeId, NodeId, Edge)],
     wanted: &dyn Fn(Edge) -> bool,
 ) -> Vec<NodeId> {
-    for &start in comp {
-        let mut parent: Vec<(NodeId, NodeId)> = Vec::new();
-        let mut queue = std::collections::VecDeque::from([start]);
-        let mut seen = vec![start];
-        while let Some(v) = queue.pop_front() {
-            for &(a, w, e) in inner {
-                if a != v || !wanted(e) {
-                    continue;
-                }
-                if w == start {
-                    let mut path = vec![v];
-                    let mut cur = v;
-                    while cur != start {
-                        match parent.iter().find(|(c, _)| *c == cur) {
-                            Some(&(_, p)) => {
-                                path.push(p);
-                                cur = p;
-                            }
-                            None => break,
-                        }
-                    }
-                    path.reverse();
-                    return path;
-                }
-                if !seen.contains(&w) {
-                    seen.push(w);
-                    parent.push((w, v));
-                    queue.push_back(w);
-                }
+    let pos = |n: NodeId| comp.binary_search(&n).ok();
+    // next[v]: the positions position `v` reads over wanted edges.
+    let mut next: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); comp.len()];
+    for &(a, w, e) in inner {
+        if let (true, Some(pa), Some(pw)) = (wanted(e), pos(a), pos(w)) {
+            if let Some(list) = next.get_mut(pa) {
+                list.push((pw, e));
             }
         }
     }
-    comp.to_vec()
+    let on_cycle = |c: &Vec<usize>| match c.as_slice() {
+        [one] => next
+            .get(*one)
+            .is_some_and(|l| l.iter().any(|(w, _)| w == one)),
+        _ => true,
+    };
+    let start = components(&next)
+        .iter()
+        .filter(|c| on_cycle(c))
+        .filter_map(|c| c.first().copied())
+        .min();
+    let path = start.and_then(|s| shortest_cycle(&next, s));
+    match path {
+        Some(path) => path.iter().filter_map(|&p| comp.get(p).copied()).collect(),
+        None => comp.to_vec(),
+    }
+}
+
+/// The shortest cycle through `start` (breadth-first), as positions from
+/// `start` on.
+fn shortest_cycle(next: &[Vec<(usize, Edge)>], start: usize) -> Option<Vec<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; next.len()];
+    let mut seen = vec![false; next.len()];
+    set(&mut seen, start, true);
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &(w, _) in next.get(v).into_iter().flatten() {
+            if w == start {
+                let mut path = vec![v];
+                let mut cur = v;
+                while cur != start {
+                    cur = parent.get(cur).copied().flatten()?;
+                    path.push(cur);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if !seen.get(w).copied().unwrap_or(true) {
+                set(&mut seen, w, true);
+                set(&mut parent, w, Some(v));
+                queue.push_back(w);
+            }
+        }
+    }
+    None
 }

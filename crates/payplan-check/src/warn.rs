@@ -1,12 +1,12 @@
-//! Warnings: what is legal but likely wrong (rates above 100%, ranks no
-//! member can hold, definitions nothing reads).
+//! Warnings: what is legal but likely wrong (rates above 100% or below
+//! zero, ranks no member can hold, definitions nothing reads).
 
 use std::collections::HashSet;
 
-use payplan_syntax::ast::{Expr, ExprKind, PlanAst, Statement};
+use payplan_syntax::ast::{Expr, ExprKind, PlanAst, Statement, UnaryOp};
 use rust_decimal::Decimal;
 
-use crate::implies::implies;
+use crate::implies::first_implied;
 use crate::resolve::Decls;
 use crate::source::Source;
 use crate::walk::for_each_child;
@@ -44,8 +44,8 @@ fn roots(st: &Statement) -> Vec<&Expr> {
     }
 }
 
-/// A percentage above 100%, wherever it is written: a bonus's rate, a
-/// rate per level, an entry of a rate table.
+/// A percentage above 100% or below zero, wherever it is written: a
+/// bonus's rate, a rate per level, an entry of a rate table.
 fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
     let mut stack = roots(st);
     while let Some(e) = stack.pop() {
@@ -54,6 +54,17 @@ fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
                 text: source.quote(e.span),
                 span: e.span,
             }),
+            ExprKind::Unary(UnaryOp::Neg, inner) => match &inner.kind {
+                ExprKind::Percent(d) if *d > Decimal::ZERO => {
+                    out.push(CheckWarning::NegativeRate {
+                        text: source.quote(e.span),
+                        span: e.span,
+                    })
+                }
+                // `- -5%` is 5%.
+                ExprKind::Unary(UnaryOp::Neg, twice) => stack.push(twice),
+                _ => stack.push(inner),
+            },
             _ => for_each_child(e, &mut |c| stack.push(c)),
         }
     }
@@ -61,12 +72,10 @@ fn rates(st: &Statement, source: Source<'_>, out: &mut Vec<CheckWarning>) {
 
 /// A rank whose every member would also meet a higher rank.
 fn unreachable_ranks(decls: &Decls<'_>, source: Source<'_>, out: &mut Vec<CheckWarning>) {
-    for (i, rank) in decls.ranks.iter().enumerate() {
-        let higher = decls.ranks.iter().skip(i + 1);
-        let Some(h) = higher
-            .into_iter()
-            .find(|h| implies(rank.expr, h.expr, source.0))
-        else {
+    let requirements: Vec<&Expr> = decls.ranks.iter().map(|d| d.expr).collect();
+    let higher = first_implied(&requirements, source);
+    for (rank, higher) in decls.ranks.iter().zip(higher) {
+        let Some(h) = higher.and_then(|j| decls.ranks.get(j)) else {
             continue;
         };
         out.push(CheckWarning::UnreachableRank {

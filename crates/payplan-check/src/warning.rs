@@ -8,6 +8,9 @@ use payplan_syntax::{Diagnostic, Span, ToDiagnostic};
 pub enum CheckWarning {
     #[error("rate `{text}` is above 100%")]
     RateAbove100 { text: String, span: Span },
+    /// `pays -20% of cv`, `at 8%, -5%`, `by rank { bronze: -5% }`.
+    #[error("rate `{text}` is negative")]
+    NegativeRate { text: String, span: Span },
     #[error("rank `{rank}` can never be held")]
     UnreachableRank {
         rank: String,
@@ -23,6 +26,7 @@ impl CheckWarning {
     pub fn span(&self) -> Span {
         match self {
             CheckWarning::RateAbove100 { span, .. }
+            | CheckWarning::NegativeRate { span, .. }
             | CheckWarning::UnreachableRank { span, .. }
             | CheckWarning::Unused { span, .. } => *span,
         }
@@ -33,6 +37,9 @@ impl CheckWarning {
         match self {
             CheckWarning::RateAbove100 { .. } => {
                 "a member would be paid more than the value the rate is taken of".into()
+            }
+            CheckWarning::NegativeRate { .. } => {
+                "a member would be charged instead of paid; to deduct an amount, subtract it explicitly".into()
             }
             CheckWarning::UnreachableRank { higher, .. } => format!(
                 "a member holds the highest rank it meets; make `{higher}` harder to meet, or remove this rank"
