@@ -5,9 +5,17 @@
 //! the last member to the first and a top-down pass the reverse: nothing
 //! recurses on the depth of the network.
 
+mod acc;
+mod arith;
 mod compile;
+mod env;
 mod error;
 mod eval;
+mod lane;
+mod parallel;
+mod program;
+mod relation;
+mod schedule;
 mod settle;
 
 pub use error::EvalError;
