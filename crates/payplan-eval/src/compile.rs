@@ -1,14 +1,16 @@
 //! Expressions compiled to typed closures: each reads the node columns it
 //! needs directly, so evaluation does no matching on expression trees or on
-//! value tags per member.
+//! value tags per member. A value missing or of another type than the
+//! checker gave it is an error ([`Miss`]), never a zero.
 
 use payplan_check::{BinOp, NodeId, TExpr, Ty, TypedPlan, Val};
-use payplan_network::{Column, MemberIx, NONE};
+use payplan_network::{MemberIx, NONE};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
-use crate::arith::{add, cmp, mul, Arith, ConstCmp, R};
-use crate::env::{val_bool, val_dec, Cur, Env, Leaf, Src, Store};
+use crate::arith::{add, cmp, div, mul, sub, Arith, ConstCmp, Miss, Mode, R};
+use crate::env::{column_dec, input_dec, missing, Cur, Env, Leaf, Src};
+use crate::quotient::divides;
 
 /// Whether `t` is made of decimal constants and arithmetic only.
 fn constant(t: &TExpr) -> bool {
@@ -28,9 +30,10 @@ fn constant(t: &TExpr) -> bool {
 
 /// A compiled expression: evaluated at a member, with the aggregating
 /// member as `outer` (for `within`), or [`NONE`].
-pub(crate) type DecFn = Box<dyn Fn(&Env<'_>, MemberIx, MemberIx) -> R<Decimal> + Send + Sync>;
-pub(crate) type BoolFn = Box<dyn Fn(&Env<'_>, MemberIx, MemberIx) -> R<bool> + Send + Sync>;
-pub(crate) type RankFn = Box<dyn Fn(&Env<'_>, MemberIx, MemberIx) -> R<u16> + Send + Sync>;
+pub(crate) type Fun<T> = Box<dyn Fn(&Env<'_>, MemberIx, MemberIx) -> R<T> + Send + Sync>;
+pub(crate) type DecFn = Fun<Decimal>;
+pub(crate) type BoolFn = Fun<bool>;
+pub(crate) type RankFn = Fun<u16>;
 
 /// A compiled expression of any type.
 pub(crate) enum Compiled {
@@ -55,6 +58,23 @@ pub(crate) fn kind_of_ty(ty: Ty) -> Kind {
     }
 }
 
+/// An expression whose type is not the one asked for: the checker never
+/// lets one through, so meeting it is a broken invariant.
+fn wrong_type<T: 'static>() -> Fun<T> {
+    Box::new(|_, _, _| Err(Arith::Invariant(Miss::Type)))
+}
+
+/// `entries[r]` for the member's rank `r`, read from node `rank`.
+fn table<T: 'static>(rank: NodeId, src: Src, entries: Vec<Fun<T>>) -> Fun<T> {
+    Box::new(move |e, m, o| {
+        let r = e.rank(rank, m, src)?;
+        match entries.get(usize::from(r)) {
+            Some(f) => f(e, m, o),
+            None => Err(Arith::Invariant(Miss::Entry(r))),
+        }
+    })
+}
+
 pub(crate) struct Compiler<'p> {
     pub plan: &'p TypedPlan,
     /// The stage of every node.
@@ -66,6 +86,8 @@ pub(crate) struct Compiler<'p> {
     /// Whether that stage is a bottom-up sweep whose nodes read each other
     /// from the registers ([`Cur`]) rather than columns.
     pub registers: bool,
+    /// Per node, whether its value may be a quotient ([`crate::quotient`]).
+    pub quotients: &'p [bool],
 }
 
 impl Compiler<'_> {
@@ -86,11 +108,13 @@ impl Compiler<'_> {
         self.src(n) == Src::Register
     }
 
+    /// The kind of node `n`'s values; a node the plan lacks is read as a
+    /// number, and its read then fails.
     fn node_kind(&self, n: NodeId) -> Kind {
-        self.plan
-            .nodes
-            .get(n)
-            .map_or(Kind::Dec, |node| kind_of_ty(node.ty))
+        match self.plan.nodes.get(n) {
+            Some(node) => kind_of_ty(node.ty),
+            None => Kind::Dec,
+        }
     }
 
     pub fn kind(&self, t: &TExpr) -> Kind {
@@ -144,10 +168,20 @@ impl Compiler<'_> {
         self.plan.nodes.get(n).is_some_and(|x| x.global)
     }
 
+    /// Whether arithmetic on `parts` must be exact, or may keep 28 digits
+    /// because a part may be a quotient.
+    pub fn mode(&self, parts: &[&TExpr]) -> Mode {
+        if parts.iter().any(|t| divides(t, self.quotients)) {
+            Mode::Quotient
+        } else {
+            Mode::Exact
+        }
+    }
+
     /// `t` as a [`Leaf`], when it is a constant or a decimal slot read directly.
     fn leaf(&self, t: &TExpr) -> Option<Leaf> {
         match t {
-            TExpr::Const(v) => Some(Leaf::Const(val_dec(*v))),
+            TExpr::Const(Val::Dec(d)) => Some(Leaf::Const(*d)),
             TExpr::Binary(..) | TExpr::Neg(_) | TExpr::ShareOf(..) => self.fold(t).map(Leaf::Const),
             TExpr::Slot(n) if self.node_kind(*n) == Kind::Dec => match self.src(*n) {
                 Src::Register => Some(Leaf::Register(*n)),
@@ -180,29 +214,25 @@ impl Compiler<'_> {
 
     /// Arithmetic on two leaves in one closure, for the shapes the passes
     /// meet most (`pv + x`, `8% * cv`, `min(gv, 500)`).
-    fn leaf_binary(&self, op: BinOp, a: Leaf, b: Leaf) -> Option<DecFn> {
+    fn leaf_binary(&self, op: BinOp, a: Leaf, b: Leaf, mode: Mode) -> Option<DecFn> {
         if let (Leaf::Const(c), BinOp::Min | BinOp::Max) = (b, op) {
             let c = ConstCmp::new(c);
             return Some(if op == BinOp::Min {
-                Box::new(move |e, m, _| Ok(c.min(a.read(e, m))))
+                Box::new(move |e, m, _| Ok(c.min(a.read(e, m)?)))
             } else {
-                Box::new(move |e, m, _| Ok(c.max(a.read(e, m))))
+                Box::new(move |e, m, _| Ok(c.max(a.read(e, m)?)))
             });
         }
         Some(match op {
-            BinOp::Add => Box::new(move |e, m, _| add(a.read(e, m), b.read(e, m))),
-            BinOp::Sub => Box::new(move |e, m, _| {
-                a.read(e, m)
-                    .checked_sub(b.read(e, m))
-                    .ok_or(Arith::Overflow)
-            }),
-            BinOp::Mul => Box::new(move |e, m, _| mul(a.read(e, m), b.read(e, m))),
+            BinOp::Add => Box::new(move |e, m, _| add(a.read(e, m)?, b.read(e, m)?, mode)),
+            BinOp::Sub => Box::new(move |e, m, _| sub(a.read(e, m)?, b.read(e, m)?, mode)),
+            BinOp::Mul => Box::new(move |e, m, _| mul(a.read(e, m)?, b.read(e, m)?, mode)),
             BinOp::Min => Box::new(move |e, m, _| {
-                let (x, y) = (a.read(e, m), b.read(e, m));
+                let (x, y) = (a.read(e, m)?, b.read(e, m)?);
                 Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
             }),
             BinOp::Max => Box::new(move |e, m, _| {
-                let (x, y) = (a.read(e, m), b.read(e, m));
+                let (x, y) = (a.read(e, m)?, b.read(e, m)?);
                 Ok(if cmp(x, y) == Ordering::Less { y } else { x })
             }),
             _ => return None,
@@ -211,50 +241,11 @@ impl Compiler<'_> {
 
     pub fn dec(&self, t: &TExpr) -> DecFn {
         match t {
-            TExpr::Const(v) => {
-                let d = val_dec(*v);
+            TExpr::Const(Val::Dec(d)) => {
+                let d = *d;
                 Box::new(move |_, _, _| Ok(d))
             }
-            TExpr::Slot(n) if self.local(*n) => {
-                let n = *n;
-                match self.node_kind(n) {
-                    Kind::Dec => Box::new(move |e, _, _| Ok(e.cur.dec(n))),
-                    Kind::Bool => {
-                        Box::new(move |e, _, _| Ok(Decimal::from(u8::from(e.cur.boolean(n)))))
-                    }
-                    Kind::Rank => Box::new(move |e, _, _| Ok(Decimal::from(e.cur.rank(n)))),
-                }
-            }
-            TExpr::Slot(n) => {
-                let (n, src) = (*n, self.src(*n));
-                match self.node_kind(n) {
-                    Kind::Dec if matches!(src, Src::Input(_)) => {
-                        let c = match src {
-                            Src::Input(c) => c,
-                            _ => usize::MAX,
-                        };
-                        Box::new(move |e, m, _| {
-                            Ok(match e.inputs.get(c) {
-                                Some(Column::Decimal(v)) => {
-                                    v.get(m as usize).copied().unwrap_or_default()
-                                }
-                                _ => e.dec(n, m, src),
-                            })
-                        })
-                    }
-                    Kind::Dec if !self.is_global(n) && src == Src::Earlier => {
-                        Box::new(move |e, m, _| {
-                            Ok(match e.store.get(n) {
-                                Some(Store::Dec(v)) => {
-                                    v.get(m as usize).copied().unwrap_or_default()
-                                }
-                                _ => e.dec(n, m, src),
-                            })
-                        })
-                    }
-                    _ => Box::new(move |e, m, _| Ok(e.dec(n, m, src))),
-                }
-            }
+            TExpr::Slot(n) => self.dec_slot(*n),
             TExpr::Neg(a) => {
                 let a = self.dec(a);
                 Box::new(move |e, m, o| Ok(-a(e, m, o)?))
@@ -264,83 +255,64 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, src) = (*rank, self.src(*rank));
-                let entries: Vec<DecFn> = entries.iter().map(|x| self.dec(x)).collect();
-                Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
-                        Some(f) => f(e, m, o),
-                        None => Ok(Decimal::ZERO),
-                    },
-                )
+                let entries = entries.iter().map(|x| self.dec(x)).collect();
+                table(*rank, self.src(*rank), entries)
             }
             TExpr::ShareOf(a, b) => {
                 let (a, b) = (self.dec(a), self.dec(b));
+                // A pool nobody qualifies for pays nothing (docs/language.md, pools).
                 Box::new(move |e, m, o| {
                     let den = b(e, m, o)?;
                     if den.is_zero() {
                         Ok(Decimal::ZERO)
                     } else {
-                        a(e, m, o)?.checked_div(den).ok_or(Arith::Overflow)
+                        div(a(e, m, o)?, den)
                     }
                 })
             }
             TExpr::Binary(op, a, b) => self.dec_binary(*op, a, b),
-            TExpr::Not(_) | TExpr::Within(_) => {
-                let f = self.boolean(t);
-                Box::new(move |e, m, o| Ok(Decimal::from(u8::from(f(e, m, o)?))))
+            TExpr::Const(_) | TExpr::Not(_) | TExpr::Within(_) => wrong_type(),
+        }
+    }
+
+    /// Node `n`'s number, read where it lives.
+    fn dec_slot(&self, n: NodeId) -> DecFn {
+        if self.node_kind(n) != Kind::Dec {
+            return wrong_type();
+        }
+        match self.src(n) {
+            Src::Register => Box::new(move |e, _, _| e.cur.dec(n)),
+            Src::Input(c) => Box::new(move |e, m, _| input_dec(e.inputs, c, m).ok_or(missing(n))),
+            Src::Earlier if !self.is_global(n) => {
+                Box::new(move |e, m, _| column_dec(e.store, n, m))
             }
+            src => Box::new(move |e, m, _| e.dec(n, m, src)),
         }
     }
 
     fn dec_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> DecFn {
+        let mode = self.mode(&[a, b]);
         if let (Some(la), Some(lb)) = (self.leaf(a), self.leaf(b)) {
-            if let Some(f) = self.leaf_binary(op, la, lb) {
+            if let Some(f) = self.leaf_binary(op, la, lb, mode) {
                 return f;
             }
         }
         // The commonest shapes, `8% * cv` and `pv - 100`, without a call for the constant.
-        if let (TExpr::Const(c), BinOp::Mul) = (a, op) {
-            let (c, b) = (val_dec(*c), self.dec(b));
-            return Box::new(move |e, m, o| mul(c, b(e, m, o)?));
+        if let (TExpr::Const(Val::Dec(c)), BinOp::Mul) = (a, op) {
+            let (c, b) = (*c, self.dec(b));
+            return Box::new(move |e, m, o| mul(c, b(e, m, o)?, mode));
         }
-        if let TExpr::Const(c) = b {
-            let (c, a) = (val_dec(*c), self.dec(a));
-            match op {
-                BinOp::Mul => return Box::new(move |e, m, o| mul(a(e, m, o)?, c)),
-                BinOp::Add => return Box::new(move |e, m, o| add(a(e, m, o)?, c)),
-                BinOp::Sub => {
-                    return Box::new(move |e, m, o| {
-                        a(e, m, o)?.checked_sub(c).ok_or(Arith::Overflow)
-                    });
-                }
-                BinOp::Min => {
-                    let c = ConstCmp::new(c);
-                    return Box::new(move |e, m, o| Ok(c.min(a(e, m, o)?)));
-                }
-                BinOp::Max => {
-                    let c = ConstCmp::new(c);
-                    return Box::new(move |e, m, o| Ok(c.max(a(e, m, o)?)));
-                }
-                _ => {}
+        if let TExpr::Const(Val::Dec(c)) = b {
+            if let Some(f) = self.dec_const(op, a, *c, mode) {
+                return f;
             }
         }
         let (fa, fb) = (self.dec(a), self.dec(b));
         match op {
-            BinOp::Add => Box::new(move |e, m, o| add(fa(e, m, o)?, fb(e, m, o)?)),
-            BinOp::Sub => Box::new(move |e, m, o| {
-                fa(e, m, o)?
-                    .checked_sub(fb(e, m, o)?)
-                    .ok_or(Arith::Overflow)
-            }),
-            BinOp::Mul => Box::new(move |e, m, o| mul(fa(e, m, o)?, fb(e, m, o)?)),
-            BinOp::Div => Box::new(move |e, m, o| {
-                let x = fa(e, m, o)?;
-                let d = fb(e, m, o)?;
-                if d.is_zero() {
-                    return Err(Arith::DivisionByZero);
-                }
-                x.checked_div(d).ok_or(Arith::Overflow)
-            }),
+            BinOp::Add => Box::new(move |e, m, o| add(fa(e, m, o)?, fb(e, m, o)?, mode)),
+            BinOp::Sub => Box::new(move |e, m, o| sub(fa(e, m, o)?, fb(e, m, o)?, mode)),
+            BinOp::Mul => Box::new(move |e, m, o| mul(fa(e, m, o)?, fb(e, m, o)?, mode)),
+            BinOp::Div => Box::new(move |e, m, o| div(fa(e, m, o)?, fb(e, m, o)?)),
             BinOp::Min => Box::new(move |e, m, o| {
                 let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
                 Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
@@ -349,30 +321,50 @@ impl Compiler<'_> {
                 let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
                 Ok(if cmp(x, y) == Ordering::Less { y } else { x })
             }),
-            _ => {
-                let f = self.boolean(&TExpr::Binary(op, Box::new(a.clone()), Box::new(b.clone())));
-                Box::new(move |e, m, o| Ok(Decimal::from(u8::from(f(e, m, o)?))))
-            }
+            BinOp::Or
+            | BinOp::And
+            | BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge => wrong_type(),
         }
+    }
+
+    /// `a op c` for a constant `c`, without a call for the constant.
+    fn dec_const(&self, op: BinOp, a: &TExpr, c: Decimal, mode: Mode) -> Option<DecFn> {
+        let a = self.dec(a);
+        Some(match op {
+            BinOp::Mul => Box::new(move |e, m, o| mul(a(e, m, o)?, c, mode)),
+            BinOp::Add => Box::new(move |e, m, o| add(a(e, m, o)?, c, mode)),
+            BinOp::Sub => Box::new(move |e, m, o| sub(a(e, m, o)?, c, mode)),
+            BinOp::Min => {
+                let c = ConstCmp::new(c);
+                Box::new(move |e, m, o| Ok(c.min(a(e, m, o)?)))
+            }
+            BinOp::Max => {
+                let c = ConstCmp::new(c);
+                Box::new(move |e, m, o| Ok(c.max(a(e, m, o)?)))
+            }
+            _ => return None,
+        })
     }
 
     pub fn boolean(&self, t: &TExpr) -> BoolFn {
         match t {
-            TExpr::Const(v) => {
-                let b = val_bool(*v);
+            TExpr::Const(Val::Bool(b)) => {
+                let b = *b;
                 Box::new(move |_, _, _| Ok(b))
             }
+            TExpr::Slot(n) if self.node_kind(*n) != Kind::Bool => wrong_type(),
             TExpr::Slot(n) if self.local(*n) => {
                 let n = *n;
-                match self.node_kind(n) {
-                    Kind::Bool => Box::new(move |e, _, _| Ok(e.cur.boolean(n))),
-                    Kind::Dec => Box::new(move |e, _, _| Ok(!e.cur.dec(n).is_zero())),
-                    Kind::Rank => Box::new(|_, _, _| Ok(false)),
-                }
+                Box::new(move |e, _, _| e.cur.boolean(n))
             }
             TExpr::Slot(n) => {
                 let (n, src) = (*n, self.src(*n));
-                Box::new(move |e, m, _| Ok(e.boolean(n, m, src)))
+                Box::new(move |e, m, _| e.boolean(n, m, src))
             }
             TExpr::Not(a) => {
                 let a = self.boolean(a);
@@ -380,39 +372,22 @@ impl Compiler<'_> {
             }
             TExpr::Within(side) => {
                 let side = *side;
-                Box::new(move |e, m, o| Ok(e.within(side, m, o)))
+                Box::new(move |e, m, o| e.within(side, m, o))
             }
             TExpr::If(c, a, b) => {
                 let (c, a, b) = (self.boolean(c), self.boolean(a), self.boolean(b));
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, src) = (*rank, self.src(*rank));
-                let entries: Vec<BoolFn> = entries.iter().map(|x| self.boolean(x)).collect();
-                Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
-                        Some(f) => f(e, m, o),
-                        None => Ok(false),
-                    },
-                )
+                let entries = entries.iter().map(|x| self.boolean(x)).collect();
+                table(*rank, self.src(*rank), entries)
             }
             TExpr::Binary(op, a, b) => self.bool_binary(*op, a, b),
-            TExpr::Neg(_) | TExpr::ShareOf(..) => {
-                let f = self.dec(t);
-                Box::new(move |e, m, o| Ok(!f(e, m, o)?.is_zero()))
-            }
+            TExpr::Const(_) | TExpr::Neg(_) | TExpr::ShareOf(..) => wrong_type(),
         }
     }
 
     fn bool_binary(&self, op: BinOp, a: &TExpr, b: &TExpr) -> BoolFn {
-        let test = move |ord: Ordering| match op {
-            BinOp::Eq => ord == Ordering::Equal,
-            BinOp::Ne => ord != Ordering::Equal,
-            BinOp::Lt => ord == Ordering::Less,
-            BinOp::Le => ord != Ordering::Greater,
-            BinOp::Gt => ord == Ordering::Greater,
-            _ => ord != Ordering::Less,
-        };
         match op {
             BinOp::And => {
                 let (a, b) = (self.boolean(a), self.boolean(b));
@@ -423,47 +398,59 @@ impl Compiler<'_> {
                 Box::new(move |e, m, o| Ok(a(e, m, o)? || b(e, m, o)?))
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                match self.kind(a) {
-                    Kind::Rank => {
-                        // `rank >= silver` at the current member: one register read.
-                        if let (TExpr::Slot(n), TExpr::Const(Val::Rank(r))) = (a, b) {
-                            if self.local(*n) && self.node_kind(*n) == Kind::Rank {
-                                let (n, r) = (*n, *r);
-                                return Box::new(move |e, _, _| Ok(test(e.cur.rank(n).cmp(&r))));
-                            }
-                        }
-                        let (a, b) = (self.rank(a), self.rank(b));
-                        Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
-                    }
-                    Kind::Bool => {
-                        let (a, b) = (self.boolean(a), self.boolean(b));
-                        Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
-                    }
-                    Kind::Dec => {
-                        match (self.leaf(a), self.leaf(b)) {
-                            (Some(la), Some(Leaf::Const(c))) => {
-                                let c = ConstCmp::new(c);
-                                return Box::new(move |e, m, _| Ok(test(c.cmp(la.read(e, m)))));
-                            }
-                            (Some(la), Some(lb)) => {
-                                return Box::new(move |e, m, _| {
-                                    Ok(test(cmp(la.read(e, m), lb.read(e, m))))
-                                });
-                            }
-                            _ => {}
-                        }
-                        if let TExpr::Const(c) = b {
-                            let (c, a) = (ConstCmp::new(val_dec(*c)), self.dec(a));
-                            return Box::new(move |e, m, o| Ok(test(c.cmp(a(e, m, o)?))));
-                        }
-                        let (a, b) = (self.dec(a), self.dec(b));
-                        Box::new(move |e, m, o| Ok(test(cmp(a(e, m, o)?, b(e, m, o)?))))
+                self.compare(op, a, b)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Min | BinOp::Max => {
+                wrong_type()
+            }
+        }
+    }
+
+    /// `a op b` for a comparison `op`, on values of `a`'s kind.
+    fn compare(&self, op: BinOp, a: &TExpr, b: &TExpr) -> BoolFn {
+        let test = move |ord: Ordering| match op {
+            BinOp::Eq => ord == Ordering::Equal,
+            BinOp::Ne => ord != Ordering::Equal,
+            BinOp::Lt => ord == Ordering::Less,
+            BinOp::Le => ord != Ordering::Greater,
+            BinOp::Gt => ord == Ordering::Greater,
+            _ => ord != Ordering::Less,
+        };
+        match self.kind(a) {
+            Kind::Rank => {
+                // `rank >= silver` at the current member: one register read.
+                if let (TExpr::Slot(n), TExpr::Const(Val::Rank(r))) = (a, b) {
+                    if self.local(*n) && self.node_kind(*n) == Kind::Rank {
+                        let (n, r) = (*n, *r);
+                        return Box::new(move |e, _, _| Ok(test(e.cur.rank(n)?.cmp(&r))));
                     }
                 }
+                let (a, b) = (self.rank(a), self.rank(b));
+                Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
             }
-            _ => {
-                let f = self.dec_binary(op, a, b);
-                Box::new(move |e, m, o| Ok(!f(e, m, o)?.is_zero()))
+            Kind::Bool => {
+                let (a, b) = (self.boolean(a), self.boolean(b));
+                Box::new(move |e, m, o| Ok(test(a(e, m, o)?.cmp(&b(e, m, o)?))))
+            }
+            Kind::Dec => {
+                match (self.leaf(a), self.leaf(b)) {
+                    (Some(la), Some(Leaf::Const(c))) => {
+                        let c = ConstCmp::new(c);
+                        return Box::new(move |e, m, _| Ok(test(c.cmp(la.read(e, m)?))));
+                    }
+                    (Some(la), Some(lb)) => {
+                        return Box::new(move |e, m, _| {
+                            Ok(test(cmp(la.read(e, m)?, lb.read(e, m)?)))
+                        });
+                    }
+                    _ => {}
+                }
+                if let TExpr::Const(Val::Dec(c)) = b {
+                    let (c, a) = (ConstCmp::new(*c), self.dec(a));
+                    return Box::new(move |e, m, o| Ok(test(c.cmp(a(e, m, o)?))));
+                }
+                let (a, b) = (self.dec(a), self.dec(b));
+                Box::new(move |e, m, o| Ok(test(cmp(a(e, m, o)?, b(e, m, o)?))))
             }
         }
     }
@@ -474,32 +461,24 @@ impl Compiler<'_> {
                 let r = *r;
                 Box::new(move |_, _, _| Ok(r))
             }
+            TExpr::Slot(n) if self.node_kind(*n) != Kind::Rank => wrong_type(),
             TExpr::Slot(n) if self.local(*n) => {
                 let n = *n;
-                match self.node_kind(n) {
-                    Kind::Rank => Box::new(move |e, _, _| Ok(e.cur.rank(n))),
-                    _ => Box::new(|_, _, _| Ok(0)),
-                }
+                Box::new(move |e, _, _| e.cur.rank(n))
             }
             TExpr::Slot(n) => {
                 let (n, src) = (*n, self.src(*n));
-                Box::new(move |e, m, _| Ok(e.rank(n, m, src)))
+                Box::new(move |e, m, _| e.rank(n, m, src))
             }
             TExpr::If(c, a, b) => {
                 let (c, a, b) = (self.boolean(c), self.rank(a), self.rank(b));
                 Box::new(move |e, m, o| if c(e, m, o)? { a(e, m, o) } else { b(e, m, o) })
             }
             TExpr::RankTable { rank, entries } => {
-                let (rank, src) = (*rank, self.src(*rank));
-                let entries: Vec<RankFn> = entries.iter().map(|x| self.rank(x)).collect();
-                Box::new(
-                    move |e, m, o| match entries.get(usize::from(e.rank(rank, m, src))) {
-                        Some(f) => f(e, m, o),
-                        None => Ok(0),
-                    },
-                )
+                let entries = entries.iter().map(|x| self.rank(x)).collect();
+                table(*rank, self.src(*rank), entries)
             }
-            _ => Box::new(|_, _, _| Ok(0)),
+            _ => wrong_type(),
         }
     }
 }

@@ -5,6 +5,8 @@ use payplan_check::{NodeId, Val};
 use payplan_network::{Column, MemberIx, PlacementTree, Side, NONE};
 use rust_decimal::Decimal;
 
+use crate::arith::{Arith, Miss, R};
+
 /// One node's values: a column per member, or one value for the network.
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
@@ -35,40 +37,29 @@ impl Cur {
     }
 
     #[inline]
-    pub(crate) fn dec(&self, n: NodeId) -> Decimal {
-        self.dec.get(n).copied().unwrap_or_default()
+    pub(crate) fn dec(&self, n: NodeId) -> R<Decimal> {
+        self.dec.get(n).copied().ok_or(missing(n))
     }
 
     #[inline]
-    pub(crate) fn boolean(&self, n: NodeId) -> bool {
-        self.boolean.get(n).copied().unwrap_or(false)
+    pub(crate) fn boolean(&self, n: NodeId) -> R<bool> {
+        self.boolean.get(n).copied().ok_or(missing(n))
     }
 
     #[inline]
-    pub(crate) fn rank(&self, n: NodeId) -> u16 {
-        self.rank.get(n).copied().unwrap_or(0)
+    pub(crate) fn rank(&self, n: NodeId) -> R<u16> {
+        self.rank.get(n).copied().ok_or(missing(n))
     }
 
     /// Sets node `n`'s register.
-    #[inline]
-    pub(crate) fn set(&mut self, n: NodeId, v: Val) {
+    #[inline(always)]
+    pub(crate) fn set(&mut self, n: NodeId, v: Val) -> R<()> {
         match v {
-            Val::Dec(d) => {
-                if let Some(x) = self.dec.get_mut(n) {
-                    *x = d;
-                }
-            }
-            Val::Bool(b) => {
-                if let Some(x) = self.boolean.get_mut(n) {
-                    *x = b;
-                }
-            }
-            Val::Rank(r) => {
-                if let Some(x) = self.rank.get_mut(n) {
-                    *x = r;
-                }
-            }
+            Val::Dec(d) => *self.dec.get_mut(n).ok_or(missing(n))? = d,
+            Val::Bool(b) => *self.boolean.get_mut(n).ok_or(missing(n))? = b,
+            Val::Rank(r) => *self.rank.get_mut(n).ok_or(missing(n))? = r,
         }
+        Ok(())
     }
 }
 
@@ -107,95 +98,99 @@ impl Env<'_> {
         }
     }
 
+    /// Node `node`'s number at `m`, read from `src`.
     #[inline]
-    pub(crate) fn dec(&self, node: NodeId, m: MemberIx, src: Src) -> Decimal {
+    pub(crate) fn dec(&self, node: NodeId, m: MemberIx, src: Src) -> R<Decimal> {
         match src {
             Src::Register => return self.cur.dec(node),
+            Src::Input(c) => return input_dec(self.inputs, c, m).ok_or(missing(node)),
+            _ => {}
+        }
+        let (store, i) = self.at(node, m, src);
+        match store {
+            Some(Store::Dec(v)) => v.get(i).copied(),
+            Some(Store::Global(Val::Dec(d))) => Some(*d),
+            _ => None,
+        }
+        .ok_or(missing(node))
+    }
+
+    /// Node `node`'s condition at `m`, read from `src`.
+    #[inline]
+    pub(crate) fn boolean(&self, node: NodeId, m: MemberIx, src: Src) -> R<bool> {
+        match src {
+            Src::Register => return self.cur.boolean(node),
             Src::Input(c) => {
                 return match self.inputs.get(c) {
-                    Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
-                    Some(Column::Bool(v)) => {
-                        Decimal::from(u8::from(v.get(m as usize).copied().unwrap_or(false)))
-                    }
-                    None => Decimal::ZERO,
+                    Some(Column::Bool(v)) => v.get(m as usize).copied(),
+                    _ => None,
                 }
+                .ok_or(missing(node))
             }
             _ => {}
         }
         let (store, i) = self.at(node, m, src);
         match store {
-            Some(Store::Dec(v)) => v.get(i).copied().unwrap_or_default(),
-            Some(Store::Global(v)) => val_dec(*v),
-            Some(Store::Bool(v)) => Decimal::from(u8::from(v.get(i).copied().unwrap_or(false))),
-            Some(Store::Rank(v)) => Decimal::from(v.get(i).copied().unwrap_or(0)),
-            _ => Decimal::ZERO,
+            Some(Store::Bool(v)) => v.get(i).copied(),
+            Some(Store::Global(Val::Bool(b))) => Some(*b),
+            _ => None,
         }
+        .ok_or(missing(node))
     }
 
+    /// Node `node`'s rank at `m`, read from `src`.
     #[inline]
-    pub(crate) fn boolean(&self, node: NodeId, m: MemberIx, src: Src) -> bool {
-        if let Src::Input(c) = src {
-            return match self.inputs.get(c) {
-                Some(Column::Decimal(v)) => {
-                    !v.get(m as usize).copied().unwrap_or_default().is_zero()
-                }
-                Some(Column::Bool(v)) => v.get(m as usize).copied().unwrap_or(false),
-                None => false,
-            };
-        }
-        let (store, i) = self.at(node, m, src);
-        match store {
-            Some(Store::Bool(v)) => v.get(i).copied().unwrap_or(false),
-            Some(Store::Global(v)) => val_bool(*v),
-            Some(Store::Dec(v)) => !v.get(i).copied().unwrap_or_default().is_zero(),
-            _ => false,
-        }
-    }
-
-    #[inline]
-    pub(crate) fn rank(&self, node: NodeId, m: MemberIx, src: Src) -> u16 {
+    pub(crate) fn rank(&self, node: NodeId, m: MemberIx, src: Src) -> R<u16> {
         if src == Src::Register {
             return self.cur.rank(node);
         }
         let (store, i) = self.at(node, m, src);
         match store {
-            Some(Store::Rank(v)) => v.get(i).copied().unwrap_or(0),
-            Some(Store::Global(Val::Rank(r))) => *r,
-            _ => 0,
+            Some(Store::Rank(v)) => v.get(i).copied(),
+            Some(Store::Global(Val::Rank(r))) => Some(*r),
+            _ => None,
         }
+        .ok_or(missing(node))
     }
 
-    /// Whether `m` lies in `outer`'s placement subtree on `side`.
-    pub(crate) fn within(&self, side: Side, m: MemberIx, outer: MemberIx) -> bool {
-        let Some(tree) = self.placement else {
-            return false;
+    /// Whether `m` lies in `outer`'s placement subtree on `side`. Only an
+    /// aggregate over `children` asks, with the network's placement tree.
+    pub(crate) fn within(&self, side: Side, m: MemberIx, outer: MemberIx) -> R<bool> {
+        let Some(tree) = self.placement.filter(|_| outer != NONE) else {
+            return Err(Arith::Invariant(Miss::Placement));
         };
-        if outer == NONE {
-            return false;
-        }
         let head = tree.child(outer, side);
         if head == NONE {
-            return false;
+            return Ok(false);
         }
         let p = tree.pos(m);
-        tree.pos(head) <= p && p < tree.end(head)
+        Ok(tree.pos(head) <= p && p < tree.end(head))
     }
 }
 
-pub(crate) fn val_dec(v: Val) -> Decimal {
-    match v {
-        Val::Dec(d) => d,
-        Val::Bool(b) => Decimal::from(u8::from(b)),
-        Val::Rank(r) => Decimal::from(r),
+/// The error of a read of node `n` that finds no value of the right type.
+#[inline(always)]
+pub(crate) fn missing(n: NodeId) -> Arith {
+    Arith::Invariant(Miss::Value(n as u32))
+}
+
+/// Member `m`'s value in the network's decimal column `c`.
+#[inline(always)]
+pub(crate) fn input_dec(inputs: &[Column], c: usize, m: MemberIx) -> Option<Decimal> {
+    match inputs.get(c) {
+        Some(Column::Decimal(v)) => v.get(m as usize).copied(),
+        _ => None,
     }
 }
 
-pub(crate) fn val_bool(v: Val) -> bool {
-    match v {
-        Val::Bool(b) => b,
-        Val::Dec(d) => !d.is_zero(),
-        Val::Rank(r) => r > 0,
+/// Member `m`'s value in the decimal column `n` of an earlier stage.
+#[inline(always)]
+pub(crate) fn column_dec(store: &[Store], n: NodeId, m: MemberIx) -> R<Decimal> {
+    match store.get(n) {
+        Some(Store::Dec(v)) => v.get(m as usize).copied(),
+        _ => None,
     }
+    .ok_or(missing(n))
 }
 
 /// An operand read without a call of its own: a constant, a register, an
@@ -211,18 +206,12 @@ pub(crate) enum Leaf {
 impl Leaf {
     /// The operand's value at member `m`.
     #[inline(always)]
-    pub(crate) fn read(self, e: &Env<'_>, m: MemberIx) -> Decimal {
+    pub(crate) fn read(self, e: &Env<'_>, m: MemberIx) -> R<Decimal> {
         match self {
-            Leaf::Const(c) => c,
+            Leaf::Const(c) => Ok(c),
             Leaf::Register(n) => e.cur.dec(n),
-            Leaf::Input(n, c) => match e.inputs.get(c) {
-                Some(Column::Decimal(v)) => v.get(m as usize).copied().unwrap_or_default(),
-                _ => e.dec(n, m, Src::Input(c)),
-            },
-            Leaf::Column(n) => match e.store.get(n) {
-                Some(Store::Dec(v)) => v.get(m as usize).copied().unwrap_or_default(),
-                _ => e.dec(n, m, Src::Earlier),
-            },
+            Leaf::Input(n, c) => input_dec(e.inputs, c, m).ok_or(missing(n)),
+            Leaf::Column(n) => column_dec(e.store, n, m),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The passes: every node's value at every member, in the stages' order.
 
-use payplan_check::{NodeId, NodeKind, Stage, TypedPlan, Val};
-use payplan_network::{Column, MemberIx, Network};
+use payplan_check::{NodeId, NodeKind, Stage, Ty, TypedPlan, Val};
+use payplan_network::{Column, ColumnKind, MemberIx, Network};
 use rust_decimal::Decimal;
 
 use crate::compile::Compiler;
@@ -10,7 +10,8 @@ use crate::error::EvalError;
 use crate::lane::Lane;
 use crate::parallel::parallel_sweep;
 use crate::program::{compile_node, Program};
-use crate::schedule::{depths, last_uses, max_slots, stage_of, sweeps};
+use crate::quotient::quotients;
+use crate::schedule::{depths, max_slots, Schedule};
 
 /// Every node's values on one network.
 #[derive(Debug, Clone)]
@@ -99,55 +100,11 @@ pub fn evaluate_with(
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
-    let stage_of = stage_of(plan);
-    let sweeps = sweeps(plan);
-    let last_use = if options.keep_every_value {
-        vec![None; plan.nodes.len()]
-    } else {
-        last_uses(plan)
-    };
-    // Inputs not kept past evaluation are read in place from the network.
-    let inputs = (0..plan.nodes.len())
-        .map(|id| match plan.nodes.get(id).map(|x| &x.kind) {
-            Some(NodeKind::Input { column }) if last_use.get(id).copied().flatten().is_some() => {
-                let name = plan.schema.columns.get(*column).map(|c| c.name.as_str());
-                net.schema()
-                    .columns
-                    .iter()
-                    .position(|c| Some(c.name.as_str()) == name)
-            }
-            _ => None,
-        })
-        .collect::<Vec<Option<usize>>>();
-    let programs = plan
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(id, node)| {
-            let stage = stage_of.get(id).copied().unwrap_or(0);
-            let compiler = Compiler {
-                plan,
-                stage_of: &stage_of,
-                stage,
-                inputs: &inputs,
-                registers: sweeps.get(stage).copied().unwrap_or(false),
-            };
-            compile_node(&compiler, &node.kind)
-        })
-        .collect::<Vec<Program>>();
-    let register_only = (0..plan.nodes.len())
-        .map(|id| {
-            let stage = stage_of.get(id).copied();
-            sweeps
-                .get(stage.unwrap_or(usize::MAX))
-                .copied()
-                .unwrap_or(false)
-                && last_use.get(id).copied().flatten() == stage
-        })
-        .collect::<Vec<bool>>();
+    let schedule = Schedule::new(plan, net, options.keep_every_value);
+    let programs = compile_programs(plan, &schedule);
     let mut store = vec![Store::Pending; plan.nodes.len()];
-    load_inputs(plan, net, &mut store, &inputs)?;
-    let depth = depths(net);
+    load_inputs(plan, net, &mut store, &schedule.inputs)?;
+    let depth = depths(net)?;
     for (i, stage) in plan.stages.iter().enumerate() {
         let ctx = Ctx {
             plan,
@@ -155,76 +112,128 @@ pub fn evaluate_with(
             programs: &programs,
             store: &store,
             depth: &depth,
-            register_only: &register_only,
+            register_only: &schedule.register_only,
         };
-        let sweep = sweeps.get(i).copied().unwrap_or(false);
-        let (nodes, mut own) = match stage {
-            Stage::Single(node) => {
-                let mut lane = Lane::new(&ctx, 0, net.len(), 0, max_slots(&depth));
-                lane.single(*node)?;
-                (std::slice::from_ref(node), lane.own)
-            }
-            Stage::Recursive { direction, nodes } => {
-                let own = if sweep {
-                    parallel_sweep(&ctx, nodes)?
-                } else {
-                    let mut lane = Lane::new(&ctx, 0, net.len(), 0, max_slots(&depth));
-                    lane.recursive(*direction, nodes)?;
-                    lane.own
-                };
-                (nodes.as_slice(), own)
-            }
-        };
-        // The stage's columns join the others; a column is not needed after
-        // the last pass that reads it.
-        for &node in nodes {
-            if let (Some(slot), Some(column)) = (store.get_mut(node), own.get_mut(node)) {
-                if !matches!(column, Store::Pending) {
-                    *slot = std::mem::replace(column, Store::Pending);
-                }
-            }
-        }
-        for (node, last) in last_use.iter().enumerate() {
-            if *last == Some(i) {
-                if let Some(slot) = store.get_mut(node) {
-                    *slot = Store::Pending;
-                }
-            }
-        }
+        let sweep = matches!(schedule.sweeps.get(i), Some(true));
+        let (nodes, own) = run_stage(&ctx, stage, sweep)?;
+        keep(&mut store, nodes, own, &schedule.last_use, i);
     }
     Ok(Evaluation { store })
 }
 
-/// Copies the network's input columns into the store, but for those read
-/// in place (`inputs`).
+/// Every node compiled, each for the stage it runs in.
+fn compile_programs(plan: &TypedPlan, schedule: &Schedule) -> Vec<Program> {
+    let quotients = quotients(plan);
+    let compile = |(node, &stage): (&payplan_check::Node, &usize)| {
+        let compiler = Compiler {
+            plan,
+            stage_of: &schedule.stage_of,
+            stage,
+            inputs: &schedule.inputs,
+            registers: matches!(schedule.sweeps.get(stage), Some(true)),
+            quotients: &quotients,
+        };
+        compile_node(&compiler, &node.kind)
+    };
+    plan.nodes
+        .iter()
+        .zip(&schedule.stage_of)
+        .map(compile)
+        .collect()
+}
+
+/// Runs one stage's pass: the stage's nodes and their columns.
+fn run_stage<'s>(
+    ctx: &Ctx<'_>,
+    stage: &'s Stage,
+    sweep: bool,
+) -> Result<(&'s [NodeId], Vec<Store>), EvalError> {
+    let n = ctx.net.len();
+    Ok(match stage {
+        Stage::Single(node) => {
+            let mut lane = Lane::new(ctx, 0, n, 0, max_slots(ctx.depth));
+            lane.single(*node)?;
+            (std::slice::from_ref(node), lane.own)
+        }
+        Stage::Recursive { direction, nodes } => {
+            let own = if sweep {
+                parallel_sweep(ctx, nodes)?
+            } else {
+                let mut lane = Lane::new(ctx, 0, n, 0, max_slots(ctx.depth));
+                lane.recursive(*direction, nodes)?;
+                lane.own
+            };
+            (nodes.as_slice(), own)
+        }
+    })
+}
+
+/// The columns of stage `i`'s `nodes` join the others, and the columns no
+/// later stage reads are released.
+fn keep(
+    store: &mut [Store],
+    nodes: &[NodeId],
+    mut own: Vec<Store>,
+    last_use: &[Option<usize>],
+    i: usize,
+) {
+    for &node in nodes {
+        if let (Some(slot), Some(column)) = (store.get_mut(node), own.get_mut(node)) {
+            if !matches!(column, Store::Pending) {
+                *slot = std::mem::replace(column, Store::Pending);
+            }
+        }
+    }
+    for (slot, last) in store.iter_mut().zip(last_use) {
+        if *last == Some(i) {
+            *slot = Store::Pending;
+        }
+    }
+}
+
+/// Checks that the network has every input column the plan reads, of the
+/// right kind and length, once before the passes; copies those not read in
+/// place (`inputs`) into the store.
 pub(crate) fn load_inputs(
     plan: &TypedPlan,
     net: &Network,
     store: &mut [Store],
     inputs: &[Option<usize>],
 ) -> Result<(), EvalError> {
-    for (id, node) in plan.nodes.iter().enumerate() {
+    for ((node, slot), in_place) in plan.nodes.iter().zip(store.iter_mut()).zip(inputs) {
         let NodeKind::Input { column } = node.kind else {
             continue;
         };
-        let name = plan
-            .schema
-            .columns
-            .get(column)
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
-        let col = net
-            .column_by_name(&name)
-            .ok_or(EvalError::MissingColumn { column: name })?;
-        if inputs.get(id).copied().flatten().is_some() {
-            continue;
-        }
-        let values = match col {
-            Column::Decimal(v) => Store::Dec(v.clone()),
-            Column::Bool(v) => Store::Bool(v.clone()),
+        let name = match plan.schema.columns.get(column) {
+            Some(spec) => spec.name.clone(),
+            None => node.label.clone(),
         };
-        if let Some(slot) = store.get_mut(id) {
-            *slot = values;
+        let Some(col) = net.column_by_name(&name) else {
+            return Err(EvalError::MissingColumn { column: name });
+        };
+        let expected = match node.ty {
+            Ty::Bool => ColumnKind::Bool,
+            _ => ColumnKind::Decimal,
+        };
+        if col.kind() != expected {
+            return Err(EvalError::ColumnKind {
+                column: name,
+                expected,
+                found: col.kind(),
+            });
+        }
+        if col.len() != net.len() {
+            return Err(EvalError::ColumnLength {
+                column: name,
+                len: col.len(),
+                members: net.len(),
+            });
+        }
+        if in_place.is_none() {
+            *slot = match col {
+                Column::Decimal(v) => Store::Dec(v.clone()),
+                Column::Bool(v) => Store::Bool(v.clone()),
+            };
         }
     }
     Ok(())

@@ -1,18 +1,18 @@
 //! A lane: one thread's share of a pass, its columns, registers and the
-//! aggregate state carried between its members.
+//! aggregate state carried between its members; how each kind of stage
+//! drives it (the step at one member is in [`crate::member`]).
 
-use payplan_check::{AggOp, Direction, NodeId, Val};
+use payplan_check::{Direction, NodeId, Val};
 use payplan_network::{MemberIx, NONE};
 use rust_decimal::Decimal;
 
-use crate::acc::{identity, Acc, State};
-use crate::arith::{add, Arith, R};
+use crate::acc::{add_row, identity, merge, State, NO_STATE};
+use crate::arith::{add, Arith, Mode, R};
 use crate::compile::{kind_of_ty, Compiled, Kind};
-use crate::env::{Cur, Env, Store};
-use crate::error::EvalError;
+use crate::env::{missing, Cur, Env, Store};
+use crate::error::{at_member, EvalError};
 use crate::eval::Ctx;
-use crate::program::{Program, Relation};
-use crate::relation::{bonus, merge_slot, push};
+use crate::program::{Aggregate, Program, Relation};
 
 /// A lane's window on a column of the running stage.
 pub(crate) enum Out<'o> {
@@ -75,93 +75,22 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         self.ctx.env(&self.own, self.base, &self.cur)
     }
 
+    /// The error `e` met at `member` (or [`NONE`]) in node `node`.
     #[cold]
     #[inline(never)]
     pub(crate) fn error(&self, e: Arith, member: MemberIx, node: NodeId) -> EvalError {
-        let member = if member == NONE {
-            String::from("(network)")
-        } else {
-            self.ctx.net.id(member).to_string()
+        let rate = match e {
+            Arith::NotInTable => self.rate_at(node, member),
+            _ => None,
         };
-        let what = self
-            .ctx
-            .plan
-            .nodes
-            .get(node)
-            .map(|n| n.label.clone())
-            .unwrap_or_default();
-        match e {
-            Arith::Overflow => EvalError::Overflow { member, what },
-            Arith::DivisionByZero => EvalError::DivisionByZero { member, what },
-            Arith::NotInTable(v) => EvalError::RateNotInTable {
-                member,
-                what,
-                value: v.normalize().to_string(),
-            },
-        }
+        at_member(e, self.ctx.plan, self.ctx.net, member, node, rate)
     }
 
     /// Member `m`'s state slot: its depth, counted from the lane's top.
-    pub(crate) fn depth_at(&self, m: MemberIx) -> MemberIx {
-        self.ctx
-            .depth
-            .get(m as usize)
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(self.top)
-    }
-
-    /// Empties state slot `d` once its member has handed its state to its
-    /// sponsor, for the next member at the same depth.
-    pub(crate) fn clear_slot(&mut self, node: NodeId, d: MemberIx) {
-        let d = d as usize;
-        match self.states.get_mut(node) {
-            Some(State::Acc(v)) => {
-                if let Some(slot) = v.get_mut(d) {
-                    *slot = match *slot {
-                        Acc::Total(_) => Acc::Total(Decimal::ZERO),
-                        Acc::Extreme(_) => Acc::Extreme(None),
-                    };
-                }
-            }
-            Some(State::Wide(data)) => {
-                let width = data.len() / self.slots.max(1);
-                if let Some(row) = data.get_mut(d * width..(d + 1) * width) {
-                    row.fill(Decimal::ZERO);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Evaluates every node of a bottom-up sweep at `m`, then hands `m`'s
-    /// state to its sponsor.
-    pub(crate) fn member(
-        &mut self,
-        nodes: &[NodeId],
-        pushing: &[NodeId],
-        m: MemberIx,
-    ) -> Result<(), EvalError> {
-        for &node in nodes {
-            if let Err(e) = self.value_at(node, m) {
-                return Err(self.error(e, m, node));
-            }
-        }
-        let p = self.ctx.net.sponsor(m);
-        let dm = self.depth_at(m);
-        if p != NONE {
-            // One view of the registers and columns for every node's push.
-            let env = self.ctx.env(&self.own, self.base, &self.cur);
-            for &node in pushing {
-                if let Err(e) = push(&env, self.ctx.programs, &mut self.states, node, m, p, dm) {
-                    return Err(self.error(e, m, node));
-                }
-            }
-        }
-        for &node in pushing {
-            self.clear_slot(node, dm);
-        }
-        Ok(())
+    #[inline]
+    pub(crate) fn depth_at(&self, m: MemberIx) -> R<MemberIx> {
+        let depth = self.ctx.depth.get(m as usize).ok_or(NO_STATE)?;
+        depth.checked_sub(self.top).ok_or(NO_STATE)
     }
 
     /// A bottom-up sweep over members `a..b` (whole sibling subtrees).
@@ -172,7 +101,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         b: MemberIx,
     ) -> Result<(), EvalError> {
         for &node in nodes {
-            self.start(node);
+            self.start(node)?;
         }
         let pushing: Vec<NodeId> = nodes.iter().copied().filter(|&x| self.pushes(x)).collect();
         for m in (a..b).rev() {
@@ -210,61 +139,42 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         if p == NONE {
             return Ok(());
         }
-        let dp = self.depth_at(p) as usize;
-        let slots = self.slots.max(1);
         for &node in pushing {
-            let op = match self.ctx.programs.get(node) {
-                Some(Program::Aggregate(agg)) => agg.op,
-                _ => AggOp::Sum,
-            };
-            let merged = match (self.states.get_mut(node), top.get(node)) {
-                (Some(to), Some(from)) => merge_slot(op, to, from, dp, slots),
-                _ => Ok(()),
-            };
-            merged.map_err(|e| self.error(e, p, node))?;
+            self.absorb_node(node, p, top)
+                .map_err(|e| self.error(e, p, node))?;
         }
         Ok(())
     }
 
+    /// Merges what a finished lane hands sponsor `p` for `node` into `p`'s slot.
+    fn absorb_node(&mut self, node: NodeId, p: MemberIx, top: &[State]) -> R<()> {
+        let dp = self.depth_at(p)? as usize;
+        let (agg, mode) = match self.ctx.programs.get(node) {
+            Some(Program::Aggregate(agg)) => (Some(agg), agg.mode),
+            Some(Program::Differential { mode, .. }) => (None, *mode),
+            _ => return Err(missing(node)),
+        };
+        match (self.states.get_mut(node), top.get(node)) {
+            (Some(to), Some(from)) => merge_slot(agg, mode, to, from, dp, self.slots),
+            _ => Err(NO_STATE),
+        }
+    }
+
     pub(crate) fn single(&mut self, node: NodeId) -> Result<(), EvalError> {
         let Some(spec) = self.ctx.plan.nodes.get(node) else {
-            return Ok(());
+            return Err(self.error(missing(node), NONE, node));
         };
-        let n = self.n() as MemberIx;
         if spec.global {
-            let v = match self.ctx.programs.get(node) {
-                Some(Program::Total(f)) => {
-                    let env = self.env();
-                    let mut total = Decimal::ZERO;
-                    for m in 0..n {
-                        let x = f(&env, m, NONE).map_err(|e| self.error(e, m, node))?;
-                        total = add(total, x).map_err(|e| self.error(e, m, node))?;
-                    }
-                    Val::Dec(total)
-                }
-                Some(Program::Expr(c)) => {
-                    let env = self.env();
-                    let r = match c {
-                        Compiled::Dec(f) => f(&env, NONE, NONE).map(Val::Dec),
-                        Compiled::Bool(f) => f(&env, NONE, NONE).map(Val::Bool),
-                        Compiled::Rank(f) => f(&env, NONE, NONE).map(Val::Rank),
-                    };
-                    r.map_err(|e| self.error(e, NONE, node))?
-                }
-                _ => Val::Dec(Decimal::ZERO),
-            };
-            if let Some(slot) = self.own.get_mut(node) {
-                *slot = Store::Global(v);
-            }
-            return Ok(());
+            return self.global(node);
         }
+        let n = self.n() as MemberIx;
         match self.ctx.programs.get(node) {
             Some(Program::Input) => return Ok(()),
             // Column at a time: the node does not read itself.
             Some(Program::Expr(_)) => return self.column(node),
             _ => {}
         }
-        self.start(node);
+        self.start(node)?;
         match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Upline) => {
                 for m in 0..n {
@@ -288,11 +198,41 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
         Ok(())
     }
 
+    /// A network-wide node's one value: a total over every member, or an
+    /// expression of totals and constants.
+    fn global(&mut self, node: NodeId) -> Result<(), EvalError> {
+        let env = self.env();
+        let v = match self.ctx.programs.get(node) {
+            Some(Program::Total(f, mode)) => {
+                let mut total = Decimal::ZERO;
+                for m in 0..self.n() as MemberIx {
+                    let x = f(&env, m, NONE).map_err(|e| self.error(e, m, node))?;
+                    total = add(total, x, *mode).map_err(|e| self.error(e, m, node))?;
+                }
+                Val::Dec(total)
+            }
+            Some(Program::Expr(c)) => {
+                let r = match c {
+                    Compiled::Dec(f) => f(&env, NONE, NONE).map(Val::Dec),
+                    Compiled::Bool(f) => f(&env, NONE, NONE).map(Val::Bool),
+                    Compiled::Rank(f) => f(&env, NONE, NONE).map(Val::Rank),
+                };
+                r.map_err(|e| self.error(e, NONE, node))?
+            }
+            _ => return Err(self.error(missing(node), NONE, node)),
+        };
+        match self.own.get_mut(node) {
+            Some(slot) => *slot = Store::Global(v),
+            None => return Err(self.error(missing(node), NONE, node)),
+        }
+        Ok(())
+    }
+
     /// Evaluates an expression node over every member in one loop.
     pub(crate) fn column(&mut self, node: NodeId) -> Result<(), EvalError> {
         let n = self.n() as MemberIx;
         let Some(Program::Expr(c)) = self.ctx.programs.get(node) else {
-            return Ok(());
+            return Err(self.error(missing(node), NONE, node));
         };
         let env = self.env();
         let result = match c {
@@ -310,8 +250,9 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 .map(Store::Rank),
         };
         let store = result.map_err(|(e, m)| self.error(e, m, node))?;
-        if let Some(slot) = self.own.get_mut(node) {
-            *slot = store;
+        match self.own.get_mut(node) {
+            Some(slot) => *slot = store,
+            None => return Err(self.error(missing(node), NONE, node)),
         }
         Ok(())
     }
@@ -326,7 +267,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Direction::BottomUp => self.sweep(nodes, 0, n)?,
             Direction::TopDown => {
                 for &node in nodes {
-                    self.start(node);
+                    self.start(node)?;
                 }
                 for m in 0..n {
                     for &node in nodes {
@@ -339,165 +280,49 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     }
 
     /// Allocates a node's column and state before its pass.
-    pub(crate) fn start(&mut self, node: NodeId) {
+    pub(crate) fn start(&mut self, node: NodeId) -> Result<(), EvalError> {
+        self.start_node(node).map_err(|e| self.error(e, NONE, node))
+    }
+
+    fn start_node(&mut self, node: NodeId) -> R<()> {
         let n = self.len;
         // Carried state lives only along the current path from a root: one
         // slot per depth, not one per member.
         let slots = self.slots;
-        let Some(spec) = self.ctx.plan.nodes.get(node) else {
-            return;
-        };
+        let spec = self.ctx.plan.nodes.get(node).ok_or(missing(node))?;
         let windowed = matches!(self.out.get(node), Some(Some(_)));
         let store = match kind_of_ty(spec.ty) {
-            _ if windowed || self.ctx.register_only.get(node).copied().unwrap_or(false) => {
+            _ if windowed || matches!(self.ctx.register_only.get(node), Some(true)) => {
                 Store::Pending
             }
             Kind::Dec => Store::Dec(vec![Decimal::ZERO; n]),
             Kind::Bool => Store::Bool(vec![false; n]),
             Kind::Rank => Store::Rank(vec![0; n]),
         };
-        if let Some(slot) = self.has_column.get_mut(node) {
-            *slot = windowed || !matches!(store, Store::Pending);
-        }
-        if let Some(slot) = self.own.get_mut(node) {
-            *slot = store;
-        }
+        *self.has_column.get_mut(node).ok_or(missing(node))? =
+            windowed || !matches!(store, Store::Pending);
+        *self.own.get_mut(node).ok_or(missing(node))? = store;
         let state = match self.ctx.programs.get(node) {
             Some(Program::Aggregate(agg)) => match &agg.relation {
                 Relation::Children | Relation::Downline | Relation::Group | Relation::Upline => {
                     State::Acc(vec![identity(agg.op); slots])
                 }
                 Relation::Levels { width, .. } | Relation::Generations { width, .. } => {
-                    State::Wide(vec![Decimal::ZERO; slots.saturating_mul(*width)])
+                    State::Wide(vec![
+                        Decimal::ZERO;
+                        slots.checked_mul(*width).ok_or(NO_STATE)?
+                    ])
                 }
                 Relation::Placement(_) => State::None,
             },
             Some(Program::Differential { buckets, .. }) => {
-                State::Wide(vec![Decimal::ZERO; slots.saturating_mul(buckets.len())])
+                let len = slots.checked_mul(buckets.len()).ok_or(NO_STATE)?;
+                State::Wide(vec![Decimal::ZERO; len])
             }
             _ => State::None,
         };
-        if let Some(slot) = self.states.get_mut(node) {
-            *slot = state;
-        }
-    }
-
-    /// Sets node `node`'s register at `m`, and its column if it has one.
-    #[inline]
-    pub(crate) fn write(&mut self, node: NodeId, m: MemberIx, v: Val) {
-        self.cur.set(node, v);
-        if self.has_column.get(node).copied().unwrap_or(true) {
-            self.write_column(node, m, v);
-        }
-    }
-
-    /// Writes `v` into node `node`'s column (or window) at `m`.
-    pub(crate) fn write_column(&mut self, node: NodeId, m: MemberIx, v: Val) {
-        let i = m.wrapping_sub(self.base) as usize;
-        if let Some(Some(out)) = self.out.get_mut(node) {
-            match (out, v) {
-                (Out::Dec(col), Val::Dec(d)) => {
-                    if let Some(x) = col.get_mut(i) {
-                        *x = d;
-                    }
-                }
-                (Out::Bool(col), Val::Bool(b)) => {
-                    if let Some(x) = col.get_mut(i) {
-                        *x = b;
-                    }
-                }
-                (Out::Rank(col), Val::Rank(r)) => {
-                    if let Some(x) = col.get_mut(i) {
-                        *x = r;
-                    }
-                }
-                _ => {}
-            }
-            return;
-        }
-        match (self.own.get_mut(node), v) {
-            (Some(Store::Dec(col)), Val::Dec(d)) => {
-                if let Some(x) = col.get_mut(i) {
-                    *x = d;
-                }
-            }
-            (Some(Store::Bool(col)), Val::Bool(b)) => {
-                if let Some(x) = col.get_mut(i) {
-                    *x = b;
-                }
-            }
-            (Some(Store::Rank(col)), Val::Rank(r)) => {
-                if let Some(x) = col.get_mut(i) {
-                    *x = r;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    pub(crate) fn eval_at(&mut self, node: NodeId, m: MemberIx) -> Result<(), EvalError> {
-        self.value_at(node, m).map_err(|e| self.error(e, m, node))
-    }
-
-    /// Node `node`'s value at `m`, into its register and column; the error
-    /// stays a small [`Arith`] here so the per-member path carries no
-    /// [`EvalError`]. Each kind of node writes its typed register directly.
-    #[inline]
-    pub(crate) fn value_at(&mut self, node: NodeId, m: MemberIx) -> R<()> {
-        match self.ctx.programs.get(node) {
-            None | Some(Program::Input) | Some(Program::Total(_)) => {}
-            Some(Program::Expr(Compiled::Dec(f))) => {
-                let d = f(&self.env(), m, NONE)?;
-                self.write_dec(node, m, d);
-            }
-            Some(Program::Expr(Compiled::Bool(f))) => {
-                let b = f(&self.env(), m, NONE)?;
-                self.write(node, m, Val::Bool(b));
-            }
-            Some(Program::Expr(Compiled::Rank(f))) => {
-                let r = f(&self.env(), m, NONE)?;
-                self.write(node, m, Val::Rank(r));
-            }
-            Some(Program::Rank(requirements)) => {
-                let env = self.env();
-                let mut rank = 0u16;
-                for (i, req) in requirements.iter().enumerate().rev() {
-                    if req(&env, m, NONE)? {
-                        rank = u16::try_from(i + 1).unwrap_or(u16::MAX);
-                        break;
-                    }
-                }
-                self.write(node, m, Val::Rank(rank));
-            }
-            Some(Program::Bonus {
-                qualification,
-                amount,
-                cap,
-            }) => {
-                let d = bonus(&self.env(), qualification.as_ref(), amount, cap.as_ref(), m)?;
-                self.write_dec(node, m, d);
-            }
-            Some(Program::Aggregate(_)) => {
-                let v = self.aggregate(node, m)?;
-                self.write(node, m, v);
-            }
-            Some(Program::Differential { .. }) => {
-                let d = self.differential(node, m)?;
-                self.write_dec(node, m, d);
-            }
-        }
+        *self.states.get_mut(node).ok_or(missing(node))? = state;
         Ok(())
-    }
-
-    /// [`Lane::write`] for a decimal, without going through [`Val`].
-    #[inline(always)]
-    pub(crate) fn write_dec(&mut self, node: NodeId, m: MemberIx, d: Decimal) {
-        if let Some(x) = self.cur.dec.get_mut(node) {
-            *x = d;
-        }
-        if self.has_column.get(node).copied().unwrap_or(true) {
-            self.write_column(node, m, Val::Dec(d));
-        }
     }
 
     /// Whether a node's pass pushes state from members to their sponsors.
@@ -510,4 +335,29 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             _ => false,
         }
     }
+}
+
+/// Merges `from`'s slot 0 into `to`'s slot `d` (of `slots`).
+pub(crate) fn merge_slot(
+    agg: Option<&Aggregate>,
+    mode: Mode,
+    to: &mut State,
+    from: &State,
+    d: usize,
+    slots: usize,
+) -> R<()> {
+    match (to, from, agg) {
+        (State::Acc(to), State::Acc(from), Some(agg)) => {
+            let to = to.get_mut(d).ok_or(NO_STATE)?;
+            *to = merge(agg.op, *to, *from.first().ok_or(NO_STATE)?, mode)?;
+        }
+        (State::Wide(to), State::Wide(from), _) => {
+            let width = to.len().checked_div(slots).ok_or(NO_STATE)?;
+            let row = d.checked_mul(width).map(|start| start..start + width);
+            let row = row.and_then(|r| to.get_mut(r)).ok_or(NO_STATE)?;
+            add_row(row, from, mode)?;
+        }
+        _ => return Err(NO_STATE),
+    }
+    Ok(())
 }

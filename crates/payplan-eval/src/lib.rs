@@ -11,13 +11,16 @@ mod compile;
 mod env;
 mod error;
 mod eval;
+mod exact;
 mod lane;
+mod member;
 mod parallel;
+mod placement;
 mod program;
-mod relation;
+mod quotient;
 mod schedule;
 mod settle;
 
-pub use error::EvalError;
+pub use error::{EvalError, Missing};
 pub use eval::{evaluate, evaluate_with, EvalOptions, Evaluation};
 pub use settle::{scale, settle, Amounts, Settlement};

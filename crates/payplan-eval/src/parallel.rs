@@ -6,8 +6,9 @@ use payplan_network::{MemberIx, Network, NONE};
 use rayon::prelude::*;
 
 use crate::acc::State;
+use crate::arith::{Arith, Miss};
 use crate::env::Store;
-use crate::error::EvalError;
+use crate::error::{at_member, EvalError};
 use crate::eval::Ctx;
 use crate::lane::{Lane, Out};
 use crate::schedule::max_slots;
@@ -28,7 +29,7 @@ pub(crate) fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Stor
     };
     let mut main = Lane::new(ctx, 0, n, 0, max_slots(ctx.depth));
     for &node in nodes {
-        main.start(node);
+        main.start(node)?;
     }
     let pushing: Vec<NodeId> = nodes.iter().copied().filter(|&x| main.pushes(x)).collect();
     // Each range's lane writes its members' values straight into its
@@ -38,10 +39,9 @@ pub(crate) fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Stor
             .par_iter()
             .zip(windows.into_par_iter())
             .map(|(&(a, b), out)| {
-                let depths = ctx.depth.get(a as usize..b as usize).unwrap_or_default();
-                let top = depths.first().copied().unwrap_or(0).saturating_sub(1);
-                let deepest = depths.iter().copied().max().unwrap_or(0);
-                let slots = (deepest - top.min(deepest)) as usize + 1;
+                let Some((top, slots)) = depth_range(ctx.depth, a, b) else {
+                    return Err(broken(ctx, nodes, a));
+                };
                 let mut lane = Lane::new(ctx, a, (b - a) as usize, top, slots);
                 lane.out = out;
                 lane.sweep(nodes, a, b)?;
@@ -56,7 +56,9 @@ pub(crate) fn parallel_sweep(ctx: &Ctx<'_>, nodes: &[NodeId]) -> Result<Vec<Stor
     } else {
         Vec::new()
     };
-    let mut m = MemberIx::try_from(n).unwrap_or(NONE);
+    let Ok(mut m) = MemberIx::try_from(n) else {
+        return Err(broken(ctx, nodes, NONE));
+    };
     let mut next = chunks.len();
     let mut tops = tops;
     while m > 0 {
@@ -94,9 +96,7 @@ pub(crate) fn windows<'o>(
             Store::Pending | Store::Global(_) => continue,
         };
         for (lane, part) in out.iter_mut().zip(parts) {
-            if let Some(slot) = lane.get_mut(node) {
-                *slot = Some(part);
-            }
+            *lane.get_mut(node)? = Some(part);
         }
     }
     Some(out)
@@ -123,8 +123,14 @@ pub(crate) fn split<'o, T>(
 /// Disjoint ranges of at most about `size` members, in order, each made of
 /// whole consecutive sibling subtrees under one sponsor.
 pub(crate) fn chunks(net: &Network, size: usize) -> Vec<(MemberIx, MemberIx)> {
-    let n = MemberIx::try_from(net.len()).unwrap_or(NONE);
-    let size = MemberIx::try_from(size).unwrap_or(NONE);
+    let Ok(n) = MemberIx::try_from(net.len()) else {
+        return Vec::new();
+    };
+    // A size past what a member index counts puts no limit on a range.
+    let size = match MemberIx::try_from(size) {
+        Ok(size) => size,
+        Err(_) => NONE,
+    };
     let mut out = Vec::new();
     let mut m = 0;
     while m < n {
@@ -143,4 +149,29 @@ pub(crate) fn chunks(net: &Network, size: usize) -> Vec<(MemberIx, MemberIx)> {
         m = end.max(m + 1);
     }
     out
+}
+
+/// The state slots a lane over members `a..b` needs: the depth of its slot
+/// 0 (one above its shallowest, first member's) and how many there are.
+fn depth_range(depth: &[u32], a: MemberIx, b: MemberIx) -> Option<(u32, usize)> {
+    let depths = depth.get(a as usize..b as usize)?;
+    // Top members (depth 0) hand nothing on: their slot 0 is their own.
+    let top = depths.first()?.saturating_sub(1);
+    let deepest = depths.iter().copied().max()?;
+    Some((top, (deepest.checked_sub(top)?) as usize + 1))
+}
+
+/// The error of a sweep whose members or depths are not as the network
+/// promised: a broken invariant, met at member `m` (or the network).
+#[cold]
+fn broken(ctx: &Ctx<'_>, nodes: &[NodeId], m: MemberIx) -> EvalError {
+    let node = nodes.first().map_or(0, |&n| n);
+    at_member(
+        Arith::Invariant(Miss::State),
+        ctx.plan,
+        ctx.net,
+        m,
+        node,
+        None,
+    )
 }

@@ -4,6 +4,7 @@ use payplan_check::{AggOp, NodeKind, TRelation};
 use payplan_network::Side;
 use rust_decimal::Decimal;
 
+use crate::arith::Mode;
 use crate::compile::{BoolFn, Compiled, Compiler, DecFn};
 
 /// A node compiled for evaluation.
@@ -22,16 +23,33 @@ pub(crate) enum Program {
         value: DecFn,
         percent: DecFn,
         buckets: Vec<Decimal>,
+        /// How the values moved up and their earnings are added.
+        mode: Mode,
     },
-    Total(DecFn),
+    /// A network total, added up in `mode`.
+    Total(DecFn, Mode),
 }
 
 pub(crate) struct Aggregate {
     pub(crate) op: AggOp,
-    /// The value at a related member: a number, or a condition for `any`/`all`.
-    pub(crate) value: Compiled,
+    /// What each related member adds.
+    pub(crate) value: AggValue,
     pub(crate) filter: Option<BoolFn>,
     pub(crate) relation: Relation,
+    /// How the values are added up (and multiplied by the levels' rates).
+    pub(crate) mode: Mode,
+}
+
+/// What a related member adds to an aggregate, for each kind of aggregate.
+pub(crate) enum AggValue {
+    /// `count`: one.
+    Count,
+    /// `sum`, `min`, `max`: its value.
+    Number(DecFn),
+    /// `any`: one where the condition holds.
+    Any(BoolFn),
+    /// `all`: one where the condition fails.
+    All(BoolFn),
 }
 
 pub(crate) enum Relation {
@@ -80,12 +98,15 @@ pub(crate) fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
             value: c.dec(value),
             percent: c.dec(percent),
             buckets: buckets.clone(),
+            mode: c.mode(&[value, percent]),
         },
-        NodeKind::Total { value } => Program::Total(c.dec(value)),
+        NodeKind::Total { value } => Program::Total(c.dec(value), c.mode(&[value])),
         NodeKind::Aggregate(agg) => {
             let value = match agg.op {
-                AggOp::Any | AggOp::All => Compiled::Bool(c.boolean(&agg.value)),
-                _ => Compiled::Dec(c.dec(&agg.value)),
+                AggOp::Count => AggValue::Count,
+                AggOp::Sum | AggOp::Min | AggOp::Max => AggValue::Number(c.dec(&agg.value)),
+                AggOp::Any => AggValue::Any(c.boolean(&agg.value)),
+                AggOp::All => AggValue::All(c.boolean(&agg.value)),
             };
             let relation = match &agg.relation {
                 TRelation::Children => Relation::Children,
@@ -123,6 +144,7 @@ pub(crate) fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
                 value,
                 filter: agg.filter.as_ref().map(|t| c.boolean(t)),
                 relation,
+                mode: c.mode(&[&agg.value]),
             })
         }
     }

@@ -3,30 +3,93 @@
 //! the members' depths.
 
 use payplan_check::{Direction, NodeId, NodeKind, Stage, TRelation, TypedPlan};
-use payplan_network::{Network, NONE};
+use payplan_network::{MemberIx, Network, NONE};
 
-/// One state slot per depth of the network.
+use crate::error::EvalError;
+
+/// One state slot per depth of the network (one for an empty network).
 pub(crate) fn max_slots(depth: &[u32]) -> usize {
-    depth.iter().copied().max().unwrap_or(0) as usize + 1
+    depth.iter().max().map_or(1, |&d| d as usize + 1)
 }
 
-/// Depths in the sponsor tree, in one preorder pass.
-pub(crate) fn depths(net: &Network) -> Vec<u32> {
-    let n = net.len();
-    let mut depth = vec![0u32; n];
+/// Depths in the sponsor tree, in one preorder pass; a member before its
+/// sponsor breaks the network's order.
+pub(crate) fn depths(net: &Network) -> Result<Vec<u32>, EvalError> {
+    let mut depth = Vec::with_capacity(net.len());
     for (m, &p) in net.sponsors().iter().enumerate() {
-        if p != NONE {
-            let d = depth
-                .get(p as usize)
-                .copied()
-                .unwrap_or(0)
-                .saturating_add(1);
-            if let Some(x) = depth.get_mut(m) {
-                *x = d;
+        let d = if p == NONE {
+            0
+        } else {
+            match depth.get(p as usize) {
+                Some(&d) => u32::saturating_add(d, 1),
+                None => return Err(unordered(net, m)),
             }
+        };
+        depth.push(d);
+    }
+    Ok(depth)
+}
+
+#[cold]
+fn unordered(net: &Network, m: usize) -> EvalError {
+    let member = match MemberIx::try_from(m) {
+        Ok(m) => net.id(m).to_string(),
+        Err(_) => format!("#{m}"),
+    };
+    EvalError::Unordered { member }
+}
+
+/// What the passes need to know before they start.
+pub(crate) struct Schedule {
+    /// The stage of every node.
+    pub(crate) stage_of: Vec<usize>,
+    /// Per stage, whether it is a sweep with registers ([`sweeps`]).
+    pub(crate) sweeps: Vec<bool>,
+    /// Per node, the last stage that reads it ([`last_uses`]).
+    pub(crate) last_use: Vec<Option<usize>>,
+    /// Per input node read in place, the network's column index.
+    pub(crate) inputs: Vec<Option<usize>>,
+    /// Per node, whether it lives in registers only, without a column.
+    pub(crate) register_only: Vec<bool>,
+}
+
+impl Schedule {
+    /// The schedule of `plan` on `net`; with `keep_every_value`, no column
+    /// is released and every input is copied.
+    pub(crate) fn new(plan: &TypedPlan, net: &Network, keep_every_value: bool) -> Schedule {
+        let stage_of = stage_of(plan);
+        let sweeps = sweeps(plan);
+        let last_use = if keep_every_value {
+            vec![None; plan.nodes.len()]
+        } else {
+            last_uses(plan)
+        };
+        // Inputs not kept past evaluation are read in place from the network.
+        let inputs = plan
+            .nodes
+            .iter()
+            .zip(&last_use)
+            .map(|(node, last)| match node.kind {
+                NodeKind::Input { column } if last.is_some() => {
+                    let name = &plan.schema.columns.get(column)?.name;
+                    net.schema().columns.iter().position(|c| c.name == *name)
+                }
+                _ => None,
+            })
+            .collect();
+        let register_only = stage_of
+            .iter()
+            .zip(&last_use)
+            .map(|(&stage, &last)| matches!(sweeps.get(stage), Some(true)) && last == Some(stage))
+            .collect();
+        Schedule {
+            stage_of,
+            sweeps,
+            last_use,
+            inputs,
+            register_only,
         }
     }
-    depth
 }
 
 /// The stage of every node (0 for a node in none).
@@ -77,7 +140,9 @@ pub(crate) fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
     let stage_of = stage_of(plan);
     let mut last: Vec<Option<usize>> = vec![None; plan.nodes.len()];
     for (reader, node) in plan.nodes.iter().enumerate() {
-        let at = stage_of.get(reader).copied().unwrap_or(0);
+        let Some(&at) = stage_of.get(reader) else {
+            continue;
+        };
         let mut note = |n: NodeId| {
             if let Some(l) = last.get_mut(n) {
                 *l = Some(l.map_or(at, |x| x.max(at)));
