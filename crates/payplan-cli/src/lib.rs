@@ -276,12 +276,7 @@ fn run_plan(
     streams.phase("evaluating the plan");
     let run = match plan.evaluate(&network) {
         Ok(run) => run,
-        Err(e) => {
-            return streams.refuse(
-                &format!("cannot run `{}`: {e}", plan_path.display()),
-                e.help().as_deref(),
-            )
-        }
+        Err(e) => return refuse_evaluation(plan_path, &e, streams),
     };
     streams.phase("writing the payouts");
     // Tables are written from the run in place; JSON needs the owned outcome.
@@ -307,6 +302,23 @@ fn run_plan(
         }
     }
     streams.output(&String::from_utf8_lossy(&output))
+}
+
+/// Reports why a plan could not be run: at the plan line of the part that
+/// failed, like a check diagnostic, when the error has one and the plan
+/// can still be read; as a plain message otherwise.
+fn refuse_evaluation(plan_path: &Path, e: &payplan::EvalError, streams: &mut Streams<'_>) -> i32 {
+    let message = format!("cannot run `{}`: {e}", plan_path.display());
+    let (Some(span), Ok(source)) = (e.span(), read_text(plan_path)) else {
+        return streams.refuse(&message, e.help().as_deref());
+    };
+    let diagnostic = payplan::Diagnostic::error(message, span)
+        .with_label(e.label().unwrap_or_default())
+        .with_help(e.help());
+    let name = plan_path.display().to_string();
+    let text = render_diagnostics(&name, &source, &[diagnostic], streams.color);
+    streams.note(&text);
+    EXIT_REFUSED
 }
 
 /// Reads and compiles a plan, writing its diagnostics (or why it cannot be

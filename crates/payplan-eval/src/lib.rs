@@ -5,11 +5,22 @@
 //! the last member to the first and a top-down pass the reverse: nothing
 //! recurses on the depth of the network.
 
+mod acc;
+mod arith;
 mod compile;
+mod env;
 mod error;
 mod eval;
+mod exact;
+mod lane;
+mod member;
+mod parallel;
+mod placement;
+mod program;
+mod quotient;
+mod schedule;
 mod settle;
 
-pub use error::EvalError;
+pub use error::{EvalError, Missing};
 pub use eval::{evaluate, evaluate_with, EvalOptions, Evaluation};
 pub use settle::{scale, settle, Amounts, Settlement};

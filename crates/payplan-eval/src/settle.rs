@@ -2,12 +2,14 @@
 //! (spec steps 3 and 4; step 2, the per-member cap, is in each bonus node).
 
 use payplan_check::{NodeId, TypedPlan, Val};
-use payplan_network::{MemberIx, Network};
+use payplan_network::{MemberIx, Network, NONE};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::EvalError;
+use crate::arith::{add, Arith, Miss, Mode};
+use crate::error::{at_member, EvalError};
 use crate::eval::Evaluation;
+use crate::quotient::quotients;
 
 /// One bonus's amounts, kept only where they differ from a plain zero
 /// (`0`, scale 0): most members earn nothing from most bonuses.
@@ -21,14 +23,14 @@ pub struct Amounts {
 }
 
 impl Amounts {
-    /// The amount at `member`: zero when none is kept.
+    /// The amount at `member`: a plain zero when none is kept, as
+    /// [`Amounts`] keeps only the others.
     pub fn get(&self, member: MemberIx) -> Decimal {
-        self.members
-            .binary_search(&member)
-            .ok()
-            .and_then(|i| self.amounts.get(i))
-            .copied()
-            .unwrap_or_default()
+        let kept = self.members.binary_search(&member).ok();
+        match kept.and_then(|i| self.amounts.get(i)) {
+            Some(a) => *a,
+            None => Decimal::ZERO,
+        }
     }
 
     /// The kept amounts as `(member, amount)`, in member order; every
@@ -164,20 +166,41 @@ pub fn settle(
     eval: &mut Evaluation,
 ) -> Result<Settlement, EvalError> {
     let n = net.len() as MemberIx;
+    let quotients = quotients(plan);
+    // A total of quotients keeps 28 digits as they do; other totals are exact.
+    let mode = if plan
+        .bonuses
+        .iter()
+        .any(|b| matches!(quotients.get(b.node), Some(true)))
+    {
+        Mode::Quotient
+    } else {
+        Mode::Exact
+    };
     let mut capped = Vec::with_capacity(plan.bonuses.len());
     let mut total = Decimal::ZERO;
     for bonus in &plan.bonuses {
-        let column = eval.take_numbers(bonus.node);
+        let missing = |m: MemberIx| {
+            at_member(
+                Arith::Invariant(Miss::Value(bonus.node as u32)),
+                plan,
+                net,
+                m,
+                bonus.node,
+                None,
+            )
+        };
+        let column = eval.take_numbers(bonus.node).ok_or_else(|| missing(NONE))?;
+        if column.len() != net.len() {
+            return Err(missing(NONE));
+        }
         let mut amounts = Amounts::default();
-        for m in 0..n {
-            let v = match &column {
-                Some(c) => c.get(m as usize).copied().unwrap_or_default(),
-                None => match eval.value(bonus.node, m) {
-                    Some(Val::Dec(d)) => d,
-                    _ => Decimal::ZERO,
-                },
+        for (m, &v) in (0..n).zip(&column) {
+            total = match add(total, v, mode) {
+                Ok(t) => t,
+                Err(Arith::Inexact) => return Err(EvalError::TotalInexact),
+                Err(_) => return Err(EvalError::TotalOverflow),
             };
-            total = total.checked_add(v).ok_or(EvalError::TotalOverflow)?;
             amounts.push(m, v);
         }
         amounts.shrink();
@@ -186,7 +209,10 @@ pub fn settle(
     let limit = match plan.limit {
         Some(node) => match eval.global(node) {
             Some(Val::Dec(d)) => Some(d.max(Decimal::ZERO)),
-            _ => Some(Decimal::ZERO),
+            _ => {
+                let e = Arith::Invariant(Miss::Value(node as u32));
+                return Err(at_member(e, plan, net, NONE, node, None));
+            }
         },
         None => None,
     };
