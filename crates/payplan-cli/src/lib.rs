@@ -307,8 +307,11 @@ fn run_plan(
 /// Reports why a plan could not be run: at the plan line of the part that
 /// failed, like a check diagnostic, when the error has one and the plan
 /// can still be read; as a plain message otherwise.
-fn refuse_evaluation(plan_path: &Path, e: &payplan::EvalError, streams: &mut Streams<'_>) -> i32 {
+fn refuse_evaluation(plan_path: &Path, e: &payplan::RunError, streams: &mut Streams<'_>) -> i32 {
     let message = format!("cannot run `{}`: {e}", plan_path.display());
+    let payplan::RunError::Eval(e) = e else {
+        return streams.refuse(&message, e.help().as_deref());
+    };
     let (Some(span), Ok(source)) = (e.span(), read_text(plan_path)) else {
         return streams.refuse(&message, e.help().as_deref());
     };

@@ -24,3 +24,12 @@ mod settle;
 pub use error::{EvalError, Missing};
 pub use eval::{evaluate, evaluate_with, EvalOptions, Evaluation};
 pub use settle::{scale, settle, Amounts, Settlement};
+
+/// `a + b` exactly: `None` when the sum needs more digits than a decimal
+/// holds (rust_decimal's own `checked_add` would round it silently).
+pub fn exact_add(
+    a: rust_decimal::Decimal,
+    b: rust_decimal::Decimal,
+) -> Option<rust_decimal::Decimal> {
+    arith::add(a, b, arith::Mode::Exact).ok()
+}
