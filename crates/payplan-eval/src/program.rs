@@ -1,6 +1,6 @@
 //! Nodes compiled for evaluation: each node kind's closures and relation.
 
-use payplan_check::{AggOp, NodeKind, TRelation};
+use payplan_check::{AggNode, AggOp, NodeKind, TRelation};
 use payplan_network::Side;
 use rust_decimal::Decimal;
 
@@ -101,51 +101,55 @@ pub(crate) fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
             mode: c.mode(&[value, percent]),
         },
         NodeKind::Total { value } => Program::Total(c.dec(value), c.mode(&[value])),
-        NodeKind::Aggregate(agg) => {
-            let value = match agg.op {
-                AggOp::Count => AggValue::Count,
-                AggOp::Sum | AggOp::Min | AggOp::Max => AggValue::Number(c.dec(&agg.value)),
-                AggOp::Any => AggValue::Any(c.boolean(&agg.value)),
-                AggOp::All => AggValue::All(c.boolean(&agg.value)),
-            };
-            let relation = match &agg.relation {
-                TRelation::Children => Relation::Children,
-                TRelation::Downline => Relation::Downline,
-                TRelation::Group => Relation::Group,
-                TRelation::Upline => Relation::Upline,
-                TRelation::Placement(side) => Relation::Placement(*side),
-                TRelation::Levels {
-                    from,
-                    max,
-                    to,
-                    compressed_by,
-                } => Relation::Levels {
-                    from: *from,
-                    width: max + 1,
-                    to: c.dec(to),
-                    compressed_by: compressed_by.as_ref().map(|t| c.boolean(t)),
-                    rates: agg.rates.clone(),
-                },
-                TRelation::Generations {
-                    from,
-                    max,
-                    to,
-                    counting,
-                } => Relation::Generations {
-                    from: *from,
-                    width: max + 1,
-                    to: c.dec(to),
-                    counting: c.boolean(counting),
-                    rates: agg.rates.clone(),
-                },
-            };
-            Program::Aggregate(Aggregate {
-                op: agg.op,
-                value,
-                filter: agg.filter.as_ref().map(|t| c.boolean(t)),
-                relation,
-                mode: c.mode(&[&agg.value]),
-            })
-        }
+        NodeKind::Aggregate(agg) => Program::Aggregate(compile_aggregate(c, agg)),
+    }
+}
+
+/// An aggregate node: what each related member adds, the relation, and
+/// how the values are added up.
+fn compile_aggregate(c: &Compiler<'_>, agg: &AggNode) -> Aggregate {
+    let value = match agg.op {
+        AggOp::Count => AggValue::Count,
+        AggOp::Sum | AggOp::Min | AggOp::Max => AggValue::Number(c.dec(&agg.value)),
+        AggOp::Any => AggValue::Any(c.boolean(&agg.value)),
+        AggOp::All => AggValue::All(c.boolean(&agg.value)),
+    };
+    let relation = match &agg.relation {
+        TRelation::Children => Relation::Children,
+        TRelation::Downline => Relation::Downline,
+        TRelation::Group => Relation::Group,
+        TRelation::Upline => Relation::Upline,
+        TRelation::Placement(side) => Relation::Placement(*side),
+        TRelation::Levels {
+            from,
+            max,
+            to,
+            compressed_by,
+        } => Relation::Levels {
+            from: *from,
+            width: max + 1,
+            to: c.dec(to),
+            compressed_by: compressed_by.as_ref().map(|t| c.boolean(t)),
+            rates: agg.rates.clone(),
+        },
+        TRelation::Generations {
+            from,
+            max,
+            to,
+            counting,
+        } => Relation::Generations {
+            from: *from,
+            width: max + 1,
+            to: c.dec(to),
+            counting: c.boolean(counting),
+            rates: agg.rates.clone(),
+        },
+    };
+    Aggregate {
+        op: agg.op,
+        value,
+        filter: agg.filter.as_ref().map(|t| c.boolean(t)),
+        relation,
+        mode: c.mode(&[&agg.value]),
     }
 }

@@ -1,7 +1,7 @@
 //! Settling amounts: the global payout limit, pro rata, then rounding
 //! (spec steps 3 and 4; step 2, the per-member cap, is in each bonus node).
 
-use payplan_check::{NodeId, TypedPlan, Val};
+use payplan_check::{BonusSpec, NodeId, TypedPlan, Val};
 use payplan_network::{MemberIx, Network, NONE};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -165,47 +165,7 @@ pub fn settle(
     net: &Network,
     eval: &mut Evaluation,
 ) -> Result<Settlement, EvalError> {
-    let n = net.len() as MemberIx;
-    let quotients = quotients(plan);
-    // A total of quotients keeps 28 digits as they do; other totals are exact.
-    let mode = if plan
-        .bonuses
-        .iter()
-        .any(|b| matches!(quotients.get(b.node), Some(true)))
-    {
-        Mode::Quotient
-    } else {
-        Mode::Exact
-    };
-    let mut capped = Vec::with_capacity(plan.bonuses.len());
-    let mut total = Decimal::ZERO;
-    for bonus in &plan.bonuses {
-        let missing = |m: MemberIx| {
-            at_member(
-                Arith::Invariant(Miss::Value(bonus.node as u32)),
-                plan,
-                net,
-                m,
-                bonus.node,
-                None,
-            )
-        };
-        let column = eval.take_numbers(bonus.node).ok_or_else(|| missing(NONE))?;
-        if column.len() != net.len() {
-            return Err(missing(NONE));
-        }
-        let mut amounts = Amounts::default();
-        for (m, &v) in (0..n).zip(&column) {
-            total = match add(total, v, mode) {
-                Ok(t) => t,
-                Err(Arith::Inexact) => return Err(EvalError::TotalInexact),
-                Err(_) => return Err(EvalError::TotalOverflow),
-            };
-            amounts.push(m, v);
-        }
-        amounts.shrink();
-        capped.push(amounts);
-    }
+    let (capped, total) = capped_amounts(plan, net, eval)?;
     let limit = match plan.limit {
         Some(node) => match eval.global(node) {
             Some(Val::Dec(d)) => Some(d.max(Decimal::ZERO)),
@@ -224,29 +184,10 @@ pub fn settle(
         };
         Ok(plan.rounding.apply(a))
     };
-    // A member without a kept amount is paid what a plain zero pays: a
-    // plain zero itself, so only the kept amounts are looked at.
-    let zero_paid = pay(Decimal::ZERO)?;
-    let mut paid = Vec::with_capacity(capped.len());
-    for column in &capped {
-        let mut out = Amounts::default();
-        if is_plain_zero(zero_paid) {
-            for (m, a) in column.iter() {
-                out.push(m, pay(a)?);
-            }
-        } else {
-            let mut kept = column.iter().peekable();
-            for m in 0..n {
-                let a = match kept.next_if(|&(k, _)| k == m) {
-                    Some((_, a)) => pay(a)?,
-                    None => zero_paid,
-                };
-                out.push(m, a);
-            }
-        }
-        out.shrink();
-        paid.push(out);
-    }
+    let paid = capped
+        .iter()
+        .map(|column| paid_amounts(column, net, &pay))
+        .collect::<Result<_, _>>()?;
     Ok(Settlement {
         capped,
         total,
@@ -254,6 +195,74 @@ pub fn settle(
         scaled,
         paid,
     })
+}
+
+/// Every bonus's column, moved out of `eval` and kept sparsely, and their
+/// total: exact, unless a bonus may hold quotients, which keep 28 digits.
+fn capped_amounts(
+    plan: &TypedPlan,
+    net: &Network,
+    eval: &mut Evaluation,
+) -> Result<(Vec<Amounts>, Decimal), EvalError> {
+    let quotients = quotients(plan);
+    let of_quotients = |b: &BonusSpec| matches!(quotients.get(b.node), Some(true));
+    let mode = if plan.bonuses.iter().any(of_quotients) {
+        Mode::Quotient
+    } else {
+        Mode::Exact
+    };
+    let mut capped = Vec::with_capacity(plan.bonuses.len());
+    let mut total = Decimal::ZERO;
+    for bonus in &plan.bonuses {
+        let missing = || {
+            let e = Arith::Invariant(Miss::Value(bonus.node as u32));
+            at_member(e, plan, net, NONE, bonus.node, None)
+        };
+        let column = eval.take_numbers(bonus.node).ok_or_else(missing)?;
+        if column.len() != net.len() {
+            return Err(missing());
+        }
+        let mut amounts = Amounts::default();
+        for (m, &v) in (0..net.len() as MemberIx).zip(&column) {
+            total = match add(total, v, mode) {
+                Ok(t) => t,
+                Err(Arith::Inexact) => return Err(EvalError::TotalInexact),
+                Err(_) => return Err(EvalError::TotalOverflow),
+            };
+            amounts.push(m, v);
+        }
+        amounts.shrink();
+        capped.push(amounts);
+    }
+    Ok((capped, total))
+}
+
+/// One bonus's final amounts: `pay` of each capped amount. A member without
+/// a kept amount is paid what a plain zero pays: when that is a plain zero
+/// itself, only the kept amounts are looked at.
+fn paid_amounts(
+    column: &Amounts,
+    net: &Network,
+    pay: &dyn Fn(Decimal) -> Result<Decimal, EvalError>,
+) -> Result<Amounts, EvalError> {
+    let zero_paid = pay(Decimal::ZERO)?;
+    let mut out = Amounts::default();
+    if is_plain_zero(zero_paid) {
+        for (m, a) in column.iter() {
+            out.push(m, pay(a)?);
+        }
+    } else {
+        let mut kept = column.iter().peekable();
+        for m in 0..net.len() as MemberIx {
+            let a = match kept.next_if(|&(k, _)| k == m) {
+                Some((_, a)) => pay(a)?,
+                None => zero_paid,
+            };
+            out.push(m, a);
+        }
+    }
+    out.shrink();
+    Ok(out)
 }
 
 /// `a * limit / total`, multiplying first to keep the most digits.
