@@ -505,7 +505,10 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
             ("qualified", &|b| {
                 if b.qualified { "yes" } else { "no" }.into()
             }),
-            ("formula", &|b| b.amount.normalize().to_string()),
+            ("formula", &|b| match b.amount {
+                Some(a) => a.normalize().to_string(),
+                None => "not checked".into(),
+            }),
             ("levels", &|b| {
                 b.parts
                     .iter()
@@ -514,8 +517,11 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
                     .join(", ")
             }),
             ("cap", &|b| match &b.cap {
-                Some(c) if c.bit => format!("{}, bit", c.value.normalize()),
-                Some(c) => c.value.normalize().to_string(),
+                Some(c) => match c.value {
+                    Some(v) if c.bit => format!("{}, bit", v.normalize()),
+                    Some(v) => v.normalize().to_string(),
+                    None => "not checked".into(),
+                },
                 None => "-".into(),
             }),
             ("after the limit", &|b| {
