@@ -97,7 +97,7 @@ fn check_member(e: &Explanation, paid: &HashMap<(String, String), Decimal>, what
         assert_eq!(b.qualified, check_conjunction(&b.qualification).holds());
         assert_eq!(b.paid.is_zero(), b.why_nothing.is_some());
     }
-    assert_eq!(e.total_paid, total, "{what}: {}", e.member);
+    assert_eq!(e.total_paid, Some(total), "{what}: {}", e.member);
     if let Some(r) = &e.rank {
         let highest = r
             .ranks
@@ -445,5 +445,30 @@ fn the_parts_of_an_and_after_one_that_fails_are_not_checked() {
         Check::NotChecked {
             why: Skipped::EarlierConditionFails
         }
+    );
+}
+
+/// The run pays each amount and never adds up one member's: where they are
+/// too large to add up exactly, the explanation has no total either, and
+/// still explains every amount.
+#[test]
+fn a_member_total_too_large_to_add_up_is_none() {
+    let statements = "bonus a pays cv\nbonus b pays cv\n";
+    let network = "id,sponsor,pv,cv\nA,,0,-50000000000000000000000000000\n\
+                   B,A,0,50000000000000000000000000000\n";
+    let (payouts, text) = run_and_explain_b(statements, network);
+    assert!(
+        payouts.contains("\nB,b,50000000000000000000000000000.00\n"),
+        "{payouts}"
+    );
+    assert!(
+        text.ends_with("\ntotal paid: too large to add up exactly\n"),
+        "{text}"
+    );
+    let e = explain_b(statements, network);
+    assert_eq!(e.total_paid, None);
+    assert_eq!(
+        e.bonus("b").unwrap().paid,
+        "50000000000000000000000000000".parse().unwrap()
     );
 }

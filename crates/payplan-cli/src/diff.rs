@@ -473,6 +473,14 @@ fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A member's total, or why there is none.
+fn total_paid(e: &Explanation, places: u32) -> String {
+    e.total_paid.map_or_else(
+        || "too large to add up exactly".to_string(),
+        |t| money(t, places),
+    )
+}
+
 /// How one line of a bonus is shown in a comparison.
 type Shown<'a> = dyn Fn(&BonusExplanation) -> String + 'a;
 
@@ -538,8 +546,8 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
     }
     rows.push(vec![
         "total paid".into(),
-        money(old.total_paid, places),
-        money(new.total_paid, places),
+        total_paid(old, places),
+        total_paid(new, places),
     ]);
     let mut out = indent(&left_table_rows(&rows));
     for name in &names {

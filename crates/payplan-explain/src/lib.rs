@@ -78,8 +78,6 @@ pub enum ExplainFault {
     MissingRate,
     #[error("the walk down the sponsor tree lost its place")]
     LostPlace,
-    #[error("a total too large to add up")]
-    TotalOverflow,
     #[error("the requirements that hold give another rank than the run's")]
     RankDisagrees,
     #[error("the qualification's parts disagree with the run's qualification")]
@@ -116,8 +114,10 @@ pub struct Explanation {
     pub rank: Option<RankExplanation>,
     pub bonuses: Vec<BonusExplanation>,
     pub limit: LimitExplanation,
-    /// The sum of the member's final amounts.
-    pub total_paid: Decimal,
+    /// The sum of the member's final amounts; `None` when it is too large
+    /// to add up exactly (amounts near the largest decimal): the run pays
+    /// each amount, and never adds up one member's.
+    pub total_paid: Option<Decimal>,
 }
 
 /// A value as a plan author reads it.
@@ -357,8 +357,7 @@ pub fn explain(
     }
     let total_paid = bonuses
         .iter()
-        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid))
-        .ok_or_else(|| fail("total", ExplainFault::TotalOverflow.into()))?;
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid));
     let sponsor = net.sponsor(m);
     Ok(Explanation {
         member: id.to_string(),

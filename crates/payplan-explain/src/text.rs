@@ -298,12 +298,15 @@ impl Display for Explanation {
             }
             None => {}
         }
-        let _ = writeln!(
-            out,
-            "total paid: {} {}",
-            amount(self.total_paid, self.places),
-            self.currency
-        );
+        let _ = match self.total_paid {
+            Some(total) => writeln!(
+                out,
+                "total paid: {} {}",
+                amount(total, self.places),
+                self.currency
+            ),
+            None => writeln!(out, "total paid: too large to add up exactly"),
+        };
         f.write_str(&out)
     }
 }

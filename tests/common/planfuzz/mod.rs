@@ -204,17 +204,18 @@ pub fn exercise(case: &Case, explain_every_member: bool) -> Result<Reached, Stri
             }
             total = total.and_then(|t| t.checked_add(b.paid));
         }
-        // Amounts near the largest decimal may not add up: nothing to compare.
+        // Amounts near the largest decimal may not add up: then the
+        // explanation has no total either.
+        if e.total_paid != total {
+            return Err(format!(
+                "`{id}`: total {:?} but the bonuses add up to {total:?}",
+                e.total_paid
+            ));
+        }
         let Some(total) = total else {
             everyone = None;
             continue;
         };
-        if e.total_paid != total {
-            return Err(format!(
-                "`{id}`: total {} but the bonuses add up to {total}",
-                e.total_paid
-            ));
-        }
         everyone = everyone.and_then(|t| t.checked_add(total));
     }
     // Totals of amounts near the largest decimal lose their last digits,
