@@ -228,9 +228,7 @@ fn paid_totals(settlement: &Settlement) -> Result<(Vec<Decimal>, Decimal), EvalE
     for amounts in settlement.paid_amounts() {
         let mut total = Decimal::ZERO;
         for (_, amount) in amounts.iter() {
-            total = total
-                .checked_add(amount)
-                .ok_or(EvalError::TotalOverflow)?;
+            total = total.checked_add(amount).ok_or(EvalError::TotalOverflow)?;
         }
         paid = paid.checked_add(total).ok_or(EvalError::TotalOverflow)?;
         per_bonus.push(total);
