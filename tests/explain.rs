@@ -15,7 +15,9 @@ mod common;
 use std::collections::HashMap;
 
 use common::cases::{cases, plan};
-use payplan::{EvalOptions, ExplainOptions, Explanation, PartExplanation, Shown};
+use payplan::{
+    Check, ClauseCheck, EvalOptions, ExplainOptions, Explanation, PartExplanation, Shown, Skipped,
+};
 use rust_decimal::Decimal;
 
 fn number(s: &Shown) -> Decimal {
@@ -77,28 +79,76 @@ fn check_member(e: &Explanation, paid: &HashMap<(String, String), Decimal>, what
         for p in &b.parts {
             check_part(p, &format!("{what}: {} {}", e.member, b.bonus));
         }
-        // The chain from formula to payout.
-        let capped = match &b.cap {
-            Some(c) => b.amount.min(c.value),
-            None => b.amount,
+        // The chain from formula to payout; the formula and the cap are
+        // worked out only where the bonus qualifies, as in the run.
+        let before = match (b.qualified, b.amount) {
+            (true, Some(amount)) => match &b.cap {
+                Some(c) => amount.min(c.value.expect("a qualified bonus's cap")),
+                None => amount,
+            },
+            (false, None) => {
+                assert!(b.cap.as_ref().is_none_or(|c| c.value.is_none()));
+                assert!(b.parts.is_empty() && b.values.is_empty());
+                Decimal::ZERO
+            }
+            _ => panic!("{what}: {} {}: a formula worked out where the bonus does not qualify, or not where it does", e.member, b.bonus),
         };
-        let before = if b.qualified { capped } else { Decimal::ZERO };
         assert_eq!(b.before_limit, before, "{what}: {} {}", e.member, b.bonus);
-        assert_eq!(b.qualified, b.qualification.iter().all(|c| c.held));
+        assert_eq!(b.qualified, check_conjunction(&b.qualification).holds());
         assert_eq!(b.paid.is_zero(), b.why_nothing.is_some());
     }
-    assert_eq!(e.total_paid, total, "{what}: {}", e.member);
+    assert_eq!(e.total_paid, Some(total), "{what}: {}", e.member);
     if let Some(r) = &e.rank {
         let highest = r
             .ranks
             .iter()
             .rev()
-            .find(|c| c.held)
+            .find(|c| c.check.holds())
             .map(|c| c.rank.clone());
         assert_eq!(r.rank, highest, "{what}: rank of {}", e.member);
-        for check in &r.ranks {
-            assert_eq!(check.held, check.clauses.iter().all(|c| c.held));
+        // From the highest rank down to the first that holds, each is
+        // checked; below it, none is.
+        let mut higher_holds = false;
+        for check in r.ranks.iter().rev() {
+            if higher_holds {
+                let skipped = Check::NotChecked {
+                    why: Skipped::HigherRankHolds,
+                };
+                assert_eq!(check.check, skipped, "{what}: {}", e.member);
+                assert!(check.clauses.iter().all(|c| c.check == skipped));
+            } else {
+                assert_eq!(check.check, check_conjunction(&check.clauses));
+                higher_holds = check.check.holds();
+            }
         }
+    }
+}
+
+/// The parts of an `and` hold up to the first that fails, and the rest
+/// are not checked; the verdict of the whole.
+fn check_conjunction(clauses: &[ClauseCheck]) -> Check {
+    let checked = clauses
+        .iter()
+        .position(|c| c.check.fails())
+        .map_or(clauses.len(), |i| i + 1);
+    let (head, tail) = clauses.split_at(checked);
+    for (i, c) in head.iter().enumerate() {
+        let last = i + 1 == checked;
+        assert!(c.check.holds() || (last && c.check.fails()), "{c:?}");
+    }
+    for c in tail {
+        assert_eq!(
+            c.check,
+            Check::NotChecked {
+                why: Skipped::EarlierConditionFails
+            }
+        );
+        assert!(c.values.is_empty());
+    }
+    if head.last().is_some_and(|c| c.check.fails()) {
+        Check::Fails
+    } else {
+        Check::Holds
     }
 }
 
@@ -300,5 +350,125 @@ fn the_guides_show_what_explain_prints() {
     assert!(
         guide.contains(&whole),
         "docs/explain.md should show:\n{whole}"
+    );
+}
+
+/// Issue 9: `explain` evaluates only what the run evaluates. Each plan has
+/// a part the run never reaches at member `B` that would divide by zero.
+const PLAN_HEAD: &str =
+    "plan \"x\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\ninput cv: money\n";
+
+/// `payplan run` and `payplan explain --member B` in a directory holding the
+/// plan and the network: both succeed. The payouts and the explanation.
+fn run_and_explain_b(statements: &str, network: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("x.plan"),
+        format!("{PLAN_HEAD}{statements}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("network.csv"), network).unwrap();
+    let run =
+        common::binary::payplan_in(dir.path(), &["run", "x.plan", "--network", "network.csv"]);
+    common::binary::assert_ok(&run, "run");
+    let explain = common::binary::payplan_in(
+        dir.path(),
+        &[
+            "explain",
+            "x.plan",
+            "--network",
+            "network.csv",
+            "--member",
+            "B",
+        ],
+    );
+    common::binary::assert_ok(&explain, "explain");
+    (run.stdout, explain.stdout)
+}
+
+/// The library's explanation of member `B`.
+fn explain_b(statements: &str, network: &str) -> Explanation {
+    let plan = payplan::Plan::compile(&format!("{PLAN_HEAD}{statements}"), "x.plan").unwrap();
+    let network = payplan::Network::from_csv_reader(network.as_bytes(), plan.schema()).unwrap();
+    plan.explain(&network, "B").unwrap()
+}
+
+#[test]
+fn ranks_below_the_one_that_holds_are_not_checked() {
+    let statements = "rank bronze when pv / count(children) > 1\n\
+                      rank silver when pv >= 100\n\
+                      bonus b when rank >= bronze pays cv\n";
+    let network = "id,sponsor,pv,cv\nA,,100,10\nB,A,100,10\n";
+    let (payouts, text) = run_and_explain_b(statements, network);
+    assert_eq!(payouts, "member,bonus,amount\nA,b,10.00\nB,b,10.00\n");
+    insta::assert_snapshot!("explain_lower_rank_not_checked", text);
+    let rank = explain_b(statements, network).rank.unwrap();
+    assert_eq!(rank.rank.as_deref(), Some("silver"));
+    let skipped = Check::NotChecked {
+        why: Skipped::HigherRankHolds,
+    };
+    assert_eq!(rank.ranks[0].check, skipped);
+    assert_eq!(rank.ranks[0].clauses[0].check, skipped);
+    assert!(rank.ranks[0].clauses[0].values.is_empty());
+    assert_eq!(rank.ranks[1].check, Check::Holds);
+}
+
+#[test]
+fn the_formula_of_a_bonus_that_does_not_qualify_is_not_worked_out() {
+    let statements =
+        "input recruits: count\nbonus b when pv >= 1000 pays cv / recruits cap cv / recruits\n";
+    let network = "id,sponsor,pv,cv,recruits\nA,,100,10,0\nB,A,100,10,0\n";
+    let (payouts, text) = run_and_explain_b(statements, network);
+    assert_eq!(payouts, "member,bonus,amount\n");
+    insta::assert_snapshot!("explain_unqualified_formula_not_checked", text);
+    let e = explain_b(statements, network);
+    let b = e.bonus("b").unwrap();
+    assert!(!b.qualified);
+    assert_eq!(b.amount, None);
+    assert_eq!(b.cap.as_ref().map(|c| c.value), Some(None));
+    assert_eq!(b.paid, Decimal::ZERO);
+}
+
+#[test]
+fn the_parts_of_an_and_after_one_that_fails_are_not_checked() {
+    let statements =
+        "input recruits: count\nbonus b when pv >= 1000 and cv / recruits > 1 pays cv\n";
+    let network = "id,sponsor,pv,cv,recruits\nA,,100,10,0\nB,A,100,10,0\n";
+    let (payouts, text) = run_and_explain_b(statements, network);
+    assert_eq!(payouts, "member,bonus,amount\n");
+    insta::assert_snapshot!("explain_and_stops_at_a_failed_part", text);
+    let e = explain_b(statements, network);
+    let q = &e.bonus("b").unwrap().qualification;
+    assert_eq!(q[0].check, Check::Fails);
+    assert_eq!(
+        q[1].check,
+        Check::NotChecked {
+            why: Skipped::EarlierConditionFails
+        }
+    );
+}
+
+/// The run pays each amount and never adds up one member's: where they are
+/// too large to add up exactly, the explanation has no total either, and
+/// still explains every amount.
+#[test]
+fn a_member_total_too_large_to_add_up_is_none() {
+    let statements = "bonus a pays cv\nbonus b pays cv\n";
+    let network = "id,sponsor,pv,cv\nA,,0,-50000000000000000000000000000\n\
+                   B,A,0,50000000000000000000000000000\n";
+    let (payouts, text) = run_and_explain_b(statements, network);
+    assert!(
+        payouts.contains("\nB,b,50000000000000000000000000000.00\n"),
+        "{payouts}"
+    );
+    assert!(
+        text.ends_with("\ntotal paid: too large to add up exactly\n"),
+        "{text}"
+    );
+    let e = explain_b(statements, network);
+    assert_eq!(e.total_paid, None);
+    assert_eq!(
+        e.bonus("b").unwrap().paid,
+        "50000000000000000000000000000".parse().unwrap()
     );
 }

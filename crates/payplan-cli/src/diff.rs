@@ -473,6 +473,14 @@ fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A member's total, or why there is none.
+fn total_paid(e: &Explanation, places: u32) -> String {
+    e.total_paid.map_or_else(
+        || "too large to add up exactly".to_string(),
+        |t| money(t, places),
+    )
+}
+
 /// How one line of a bonus is shown in a comparison.
 type Shown<'a> = dyn Fn(&BonusExplanation) -> String + 'a;
 
@@ -505,7 +513,10 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
             ("qualified", &|b| {
                 if b.qualified { "yes" } else { "no" }.into()
             }),
-            ("formula", &|b| b.amount.normalize().to_string()),
+            ("formula", &|b| match b.amount {
+                Some(a) => a.normalize().to_string(),
+                None => "not checked".into(),
+            }),
             ("levels", &|b| {
                 b.parts
                     .iter()
@@ -514,8 +525,11 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
                     .join(", ")
             }),
             ("cap", &|b| match &b.cap {
-                Some(c) if c.bit => format!("{}, bit", c.value.normalize()),
-                Some(c) => c.value.normalize().to_string(),
+                Some(c) => match c.value {
+                    Some(v) if c.bit => format!("{}, bit", v.normalize()),
+                    Some(v) => v.normalize().to_string(),
+                    None => "not checked".into(),
+                },
                 None => "-".into(),
             }),
             ("after the limit", &|b| {
@@ -532,8 +546,8 @@ fn compare(old: &Explanation, new: &Explanation) -> String {
     }
     rows.push(vec![
         "total paid".into(),
-        money(old.total_paid, places),
-        money(new.total_paid, places),
+        total_paid(old, places),
+        total_paid(new, places),
     ]);
     let mut out = indent(&left_table_rows(&rows));
     for name in &names {

@@ -11,17 +11,24 @@
 //! down from the member, independently of the evaluator's passes, and the
 //! amounts are then rebuilt from the parts, so an explanation that adds up
 //! checks the run.
+//!
+//! It evaluates exactly what the run evaluates, in the same order: ranks
+//! from the highest down, `and`s from the left, a bonus's formula and cap
+//! only where it qualifies. What the run skips is shown as not checked
+//! ([`Check::NotChecked`]), never evaluated: it may not even be computable.
 
+mod conditions;
 mod interp;
 mod sources;
 mod text;
 
-use payplan_check::{Clause, Node, NodeId, NodeKind, TExpr, TypedPlan, Val};
+use payplan_check::{Node, NodeId, NodeKind, TExpr, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, NONE};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use conditions::{rank_explanation, verdict};
 use interp::{dec, truth, Arith, Values};
 
 /// Why an explanation could not be made.
@@ -71,8 +78,12 @@ pub enum ExplainFault {
     MissingRate,
     #[error("the walk down the sponsor tree lost its place")]
     LostPlace,
-    #[error("a total too large to add up")]
-    TotalOverflow,
+    #[error("the requirements that hold give another rank than the run's")]
+    RankDisagrees,
+    #[error("the qualification's parts disagree with the run's qualification")]
+    QualificationDisagrees,
+    #[error("the amount worked out differs from the run's")]
+    AmountDisagrees,
 }
 
 /// How much an explanation lists.
@@ -103,8 +114,10 @@ pub struct Explanation {
     pub rank: Option<RankExplanation>,
     pub bonuses: Vec<BonusExplanation>,
     pub limit: LimitExplanation,
-    /// The sum of the member's final amounts.
-    pub total_paid: Decimal,
+    /// The sum of the member's final amounts; `None` when it is too large
+    /// to add up exactly (amounts near the largest decimal): the run pays
+    /// each amount, and never adds up one member's.
+    pub total_paid: Option<Decimal>,
 }
 
 /// A value as a plan author reads it.
@@ -125,11 +138,47 @@ pub struct Quantity {
     pub value: Shown,
 }
 
-/// One condition of a requirement, held or not, with the values it read.
+/// What the run found of a condition: it held, it failed, or the run did
+/// not evaluate it (and neither does the explanation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Check {
+    Holds,
+    Fails,
+    NotChecked { why: Skipped },
+}
+
+impl Check {
+    /// Whether the condition was evaluated and held.
+    pub fn holds(self) -> bool {
+        self == Check::Holds
+    }
+
+    /// Whether the condition was evaluated and failed.
+    pub fn fails(self) -> bool {
+        self == Check::Fails
+    }
+}
+
+/// Why the run did not evaluate a part of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skipped {
+    /// Ranks are tried from the highest down: one above holds.
+    HigherRankHolds,
+    /// An `and` stops at its first part that fails.
+    EarlierConditionFails,
+    /// A bonus's formula and cap are worked out only where it qualifies.
+    NotQualified,
+}
+
+/// One condition of a requirement, as the run found it, with the values it
+/// read (none when it was not checked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseCheck {
     pub text: String,
-    pub held: bool,
+    #[serde(flatten)]
+    pub check: Check,
     pub values: Vec<Quantity>,
 }
 
@@ -137,14 +186,17 @@ pub struct ClauseCheck {
 pub struct RankExplanation {
     /// The member's rank: the highest whose requirement holds.
     pub rank: Option<String>,
-    /// Every rank, lowest first.
+    /// Every rank, lowest first; as in the run, those below the member's
+    /// rank are not checked.
     pub ranks: Vec<RankCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankCheck {
     pub rank: String,
-    pub held: bool,
+    /// The whole requirement: it holds when every clause holds.
+    #[serde(flatten)]
+    pub check: Check,
     pub clauses: Vec<ClauseCheck>,
 }
 
@@ -157,12 +209,15 @@ pub struct BonusExplanation {
     pub qualified: bool,
     /// The text after `pays`.
     pub formula: String,
-    /// The plain values the formula reads (`let`s, inputs, totals).
+    /// The plain values the formula reads (`let`s, inputs, totals); empty
+    /// when the bonus does not qualify.
     pub values: Vec<Quantity>,
-    /// The aggregates the formula reads, taken apart into their sources.
+    /// The aggregates the formula reads, taken apart into their sources;
+    /// empty when the bonus does not qualify.
     pub parts: Vec<PartExplanation>,
-    /// The formula's value (paid only when qualified).
-    pub amount: Decimal,
+    /// The formula's value; `None` when the bonus does not qualify: the
+    /// run does not work the formula out there.
+    pub amount: Option<Decimal>,
     pub cap: Option<CapExplanation>,
     /// After qualification and cap: what the bonus adds before the limit.
     pub before_limit: Decimal,
@@ -177,7 +232,9 @@ pub struct BonusExplanation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapExplanation {
     pub text: String,
-    pub value: Decimal,
+    /// The cap's value; `None` when the bonus does not qualify: the run
+    /// does not work the cap out there.
+    pub value: Option<Decimal>,
     /// Whether the cap lowered the amount.
     pub bit: bool,
 }
@@ -300,8 +357,7 @@ pub fn explain(
     }
     let total_paid = bonuses
         .iter()
-        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid))
-        .ok_or_else(|| fail("total", ExplainFault::TotalOverflow.into()))?;
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b.paid));
     let sponsor = net.sponsor(m);
     Ok(Explanation {
         member: id.to_string(),
@@ -337,7 +393,7 @@ impl Values<'_> {
     }
 
     /// Rank `r`'s name; `None` for rank 0, no rank.
-    fn rank_name(&self, r: u16) -> Result<Option<String>, Arith> {
+    pub(crate) fn rank_name(&self, r: u16) -> Result<Option<String>, Arith> {
         match usize::from(r).checked_sub(1) {
             None => Ok(None),
             Some(i) => match self.plan.ranks.get(i) {
@@ -373,7 +429,7 @@ impl Values<'_> {
     }
 
     /// The values `t` reads directly, each once, in reading order.
-    fn quantities(&self, t: &TExpr, m: MemberIx) -> Result<Vec<Quantity>, Arith> {
+    pub(crate) fn quantities(&self, t: &TExpr, m: MemberIx) -> Result<Vec<Quantity>, Arith> {
         let mut seen = Vec::new();
         t.for_each_slot(&mut |n| {
             if !seen.contains(&n) {
@@ -383,42 +439,6 @@ impl Values<'_> {
         self.in_text_order(&mut seen)?;
         seen.iter().map(|&n| self.quantity(n, m)).collect()
     }
-
-    fn clause(&self, c: &Clause, m: MemberIx) -> Result<ClauseCheck, Arith> {
-        Ok(ClauseCheck {
-            text: c.text.clone(),
-            held: truth(self.value(&c.expr, m, NONE)?),
-            values: self.quantities(&c.expr, m)?,
-        })
-    }
-}
-
-fn rank_explanation(v: &Values<'_>, m: MemberIx) -> Result<Option<RankExplanation>, Arith> {
-    let Some(rank_node) = v
-        .plan
-        .nodes
-        .iter()
-        .position(|n| matches!(n.kind, NodeKind::Rank { .. }))
-    else {
-        return Ok(None);
-    };
-    let mut ranks = Vec::new();
-    for (name, clauses) in v.plan.ranks.iter().zip(&v.plan.rank_clauses) {
-        let clauses = clauses
-            .iter()
-            .map(|c| v.clause(c, m))
-            .collect::<Result<Vec<_>, _>>()?;
-        ranks.push(RankCheck {
-            rank: name.clone(),
-            held: clauses.iter().all(|c| c.held),
-            clauses,
-        });
-    }
-    let rank = match v.slot(rank_node, m)? {
-        Val::Rank(r) => v.rank_name(r)?,
-        _ => return Err(ExplainFault::WrongKind.into()),
-    };
-    Ok(Some(RankExplanation { rank, ranks }))
 }
 
 /// The nodes a formula reads, through `let`s (plain expressions) but not
@@ -455,102 +475,112 @@ fn bonus_explanation(
     m: MemberIx,
     options: ExplainOptions,
 ) -> Result<BonusExplanation, Arith> {
-    let NodeKind::Bonus { amount, cap, .. } = &v.node(spec.node)?.kind else {
+    let NodeKind::Bonus {
+        qualification: run_qualification,
+        amount,
+        cap,
+    } = &v.node(spec.node)?.kind
+    else {
         return Err(ExplainFault::WrongKind.into());
     };
-    let qualification = spec
-        .qualification
-        .iter()
-        .map(|c| v.clause(c, m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let qualified = qualification.iter().all(|c| c.held);
-    let (part_nodes, mut plain) = reads(v.plan, amount);
-    v.in_text_order(&mut plain)?;
-    let mut parts = Vec::new();
-    for n in part_nodes {
-        parts.push(part(v, n, m, options)?);
+    let qualification = v.conjunction(&spec.qualification, m)?;
+    let qualified = verdict(&qualification).holds();
+    if let Some(q) = run_qualification {
+        if truth(v.value(q, m, NONE)?) != qualified {
+            return Err(ExplainFault::QualificationDisagrees.into());
+        }
     }
-    let values = plain
-        .iter()
-        .map(|&n| v.quantity(n, m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let formula_value = dec(v.value(amount, m, NONE)?);
-    let cap = match (cap, &spec.cap_text) {
-        (Some(c), Some(text)) => {
-            let value = dec(v.value(c, m, NONE)?);
-            Some(CapExplanation {
-                text: text.clone(),
-                value,
-                bit: qualified && formula_value > value,
-            })
-        }
-        _ => None,
-    };
-    let before_limit = if qualified {
-        match &cap {
-            Some(c) => formula_value.min(c.value),
-            None => formula_value,
-        }
-    } else {
-        Decimal::ZERO
-    };
-    let after_limit = match settlement.limit {
-        Some(limit) if settlement.scaled => {
-            payplan_eval::scale(before_limit, limit, settlement.total)
-                .map_err(|_| Arith::Overflow)?
-        }
-        _ => before_limit,
-    };
-    let paid = v.plan.rounding.apply(after_limit);
-    let why_nothing = paid.is_zero().then(|| {
-        why_nothing(
-            &qualification,
-            qualified,
-            formula_value,
-            before_limit,
-            after_limit,
-            settlement.scaled,
-        )
-    });
-    Ok(BonusExplanation {
+    let mut b = BonusExplanation {
         bonus: spec.name.clone(),
         qualification,
         qualified,
         formula: spec.amount_text.clone(),
-        values,
-        parts,
-        amount: formula_value,
-        cap,
-        before_limit,
-        after_limit,
-        paid,
-        why_nothing,
-    })
+        values: Vec::new(),
+        parts: Vec::new(),
+        amount: None,
+        cap: match (cap, &spec.cap_text) {
+            (Some(_), Some(text)) => Some(CapExplanation {
+                text: text.clone(),
+                value: None,
+                bit: false,
+            }),
+            _ => None,
+        },
+        before_limit: Decimal::ZERO,
+        after_limit: Decimal::ZERO,
+        paid: Decimal::ZERO,
+        why_nothing: None,
+    };
+    // As in the run: the formula and the cap only where the bonus qualifies.
+    if qualified {
+        work_out(v, &mut b, amount, cap.as_ref(), m, options)?;
+    }
+    if dec(v.slot(spec.node, m)?) != b.before_limit {
+        return Err(ExplainFault::AmountDisagrees.into());
+    }
+    b.after_limit = match settlement.limit {
+        Some(limit) if settlement.scaled => {
+            payplan_eval::scale(b.before_limit, limit, settlement.total)
+                .map_err(|_| Arith::Overflow)?
+        }
+        _ => b.before_limit,
+    };
+    b.paid = v.plan.rounding.apply(b.after_limit);
+    b.why_nothing = b.paid.is_zero().then(|| why_nothing(&b, settlement.scaled));
+    Ok(b)
 }
 
-fn why_nothing(
-    qualification: &[ClauseCheck],
-    qualified: bool,
-    formula: Decimal,
-    before_limit: Decimal,
-    after_limit: Decimal,
-    scaled: bool,
-) -> String {
-    if !qualified {
-        let failed: Vec<String> = qualification
+/// A qualified bonus's formula with what it reads, its cap, and the amount
+/// before the limit.
+fn work_out(
+    v: &Values<'_>,
+    b: &mut BonusExplanation,
+    amount: &TExpr,
+    cap: Option<&TExpr>,
+    m: MemberIx,
+    options: ExplainOptions,
+) -> Result<(), Arith> {
+    let (part_nodes, mut plain) = reads(v.plan, amount);
+    v.in_text_order(&mut plain)?;
+    for n in part_nodes {
+        b.parts.push(part(v, n, m, options)?);
+    }
+    b.values = plain
+        .iter()
+        .map(|&n| v.quantity(n, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let formula = dec(v.value(amount, m, NONE)?);
+    b.amount = Some(formula);
+    b.before_limit = formula;
+    if let Some(c) = cap {
+        let value = dec(v.value(c, m, NONE)?);
+        b.before_limit = formula.min(value);
+        if let Some(shown) = b.cap.as_mut() {
+            shown.value = Some(value);
+            shown.bit = formula > value;
+        }
+    }
+    Ok(())
+}
+
+/// Why a bonus pays nothing: the first reason that holds.
+fn why_nothing(b: &BonusExplanation, scaled: bool) -> String {
+    if !b.qualified {
+        let failed: Vec<String> = b
+            .qualification
             .iter()
-            .filter(|c| !c.held)
+            .filter(|c| c.check.fails())
             .map(|c| format!("`{}`", c.text))
             .collect();
         return format!("not qualified: {} does not hold", failed.join(" and "));
     }
-    if formula.is_zero() {
+    if b.amount.is_some_and(|a| a.is_zero()) {
         return "the formula comes to zero: nothing to pay on".to_string();
     }
-    if before_limit <= Decimal::ZERO {
+    if b.before_limit <= Decimal::ZERO {
         return "the cap leaves nothing".to_string();
     }
-    if scaled && !after_limit.is_zero() {
+    if scaled && !b.after_limit.is_zero() {
         return "the payout limit scaled it below the smallest amount paid".to_string();
     }
     "it rounds to zero".to_string()

@@ -4,7 +4,9 @@ use std::fmt::{self, Display, Formatter, Write as _};
 
 use rust_decimal::Decimal;
 
-use crate::{BonusExplanation, ClauseCheck, Explanation, PartExplanation, Quantity, Shown};
+use crate::{
+    BonusExplanation, Check, ClauseCheck, Explanation, PartExplanation, Quantity, Shown, Skipped,
+};
 
 /// A number as the plan writes it: no trailing zeros.
 fn number(d: Decimal) -> String {
@@ -39,9 +41,25 @@ fn quantities(values: &[Quantity]) -> String {
         .join(", ")
 }
 
+impl Display for Skipped {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Skipped::HigherRankHolds => "a higher rank holds",
+            Skipped::EarlierConditionFails => "an earlier condition fails",
+            Skipped::NotQualified => "the bonus does not qualify",
+        })
+    }
+}
+
 fn clause_line(out: &mut String, indent: &str, c: &ClauseCheck) {
-    let verdict = if c.held { "holds" } else { "fails" };
-    let _ = write!(out, "{indent}`{}` {verdict}", c.text);
+    let _ = write!(out, "{indent}`{}` ", c.text);
+    match c.check {
+        Check::Holds => out.push_str("holds"),
+        Check::Fails => out.push_str("fails"),
+        Check::NotChecked { why } => {
+            let _ = write!(out, "not checked: {why}");
+        }
+    }
     if !c.values.is_empty() {
         let _ = write!(out, " ({})", quantities(&c.values));
     }
@@ -137,6 +155,19 @@ fn part(out: &mut String, p: &PartExplanation) {
     }
 }
 
+/// `pays` with the formula's value, or why the run did not work it out.
+fn formula_line(out: &mut String, indent: &str, b: &BonusExplanation) {
+    let _ = match b.amount {
+        Some(a) => writeln!(out, "{indent}pays `{}` = {}", b.formula, number(a)),
+        None => writeln!(
+            out,
+            "{indent}pays `{}`: not checked: {}",
+            b.formula,
+            Skipped::NotQualified
+        ),
+    };
+}
+
 fn bonus(out: &mut String, b: &BonusExplanation, e: &Explanation) {
     let places = e.places;
     let _ = writeln!(
@@ -160,7 +191,7 @@ fn bonus(out: &mut String, b: &BonusExplanation, e: &Explanation) {
             clause_line(out, "    ", c);
         }
     }
-    let _ = writeln!(out, "  pays `{}` = {}", b.formula, number(b.amount));
+    formula_line(out, "  ", b);
     if !b.values.is_empty() {
         let _ = writeln!(out, "    with {}", quantities(&b.values));
     }
@@ -174,12 +205,23 @@ fn bonus(out: &mut String, b: &BonusExplanation, e: &Explanation) {
         return;
     }
     if let Some(c) = &b.cap {
-        let verdict = if c.bit {
-            format!("it bit: {} becomes {}", number(b.amount), number(c.value))
-        } else {
-            "not reached".to_string()
-        };
-        let _ = writeln!(out, "  cap `{}` = {}: {verdict}", c.text, number(c.value));
+        match (b.amount, c.value) {
+            (Some(amount), Some(value)) if c.bit => {
+                let (amount, value) = (number(amount), number(value));
+                let _ = writeln!(
+                    out,
+                    "  cap `{}` = {value}: it bit: {amount} becomes {value}",
+                    c.text
+                );
+            }
+            (_, Some(value)) => {
+                let _ = writeln!(out, "  cap `{}` = {}: not reached", c.text, number(value));
+            }
+            (_, None) => {
+                let why = Skipped::NotQualified;
+                let _ = writeln!(out, "  cap `{}`: not checked: {why}", c.text);
+            }
+        }
     }
     if e.limit.applied {
         let _ = writeln!(
@@ -215,8 +257,16 @@ impl Display for Explanation {
             let name = r.rank.as_deref().unwrap_or("no rank");
             let _ = writeln!(out, "\nrank: {name}");
             for check in &r.ranks {
-                let verdict = if check.held { "held" } else { "not held" };
+                let verdict = match check.check {
+                    Check::Holds => "held".to_string(),
+                    Check::Fails => "not held".to_string(),
+                    Check::NotChecked { why } => format!("not checked: {why}"),
+                };
                 let _ = writeln!(out, "  {}: {verdict}", check.rank);
+                // A rank not checked has no clause checked: one line says it.
+                if matches!(check.check, Check::NotChecked { .. }) {
+                    continue;
+                }
                 for c in &check.clauses {
                     clause_line(&mut out, "    ", c);
                 }
@@ -248,12 +298,15 @@ impl Display for Explanation {
             }
             None => {}
         }
-        let _ = writeln!(
-            out,
-            "total paid: {} {}",
-            amount(self.total_paid, self.places),
-            self.currency
-        );
+        let _ = match self.total_paid {
+            Some(total) => writeln!(
+                out,
+                "total paid: {} {}",
+                amount(total, self.places),
+                self.currency
+            ),
+            None => writeln!(out, "total paid: too large to add up exactly"),
+        };
         f.write_str(&out)
     }
 }
@@ -266,7 +319,7 @@ impl Display for BonusExplanation {
         for c in &self.qualification {
             clause_line(&mut out, "  ", c);
         }
-        let _ = writeln!(out, "  pays `{}` = {}", self.formula, number(self.amount));
+        formula_line(&mut out, "  ", self);
         for p in &self.parts {
             part(&mut out, p);
         }

@@ -46,9 +46,9 @@ pub use outcome::{ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutR
 pub use payplan_check::{amount_text, suggest, CheckError, CheckWarning};
 pub use payplan_eval::{Amounts, EvalError, EvalOptions};
 pub use payplan_explain::{
-    BonusExplanation, CapExplanation, ClauseCheck, ExplainError, ExplainFault, ExplainOptions,
-    Explanation, LimitExplanation, Omitted, PartExplanation, Quantity, RankCheck, RankExplanation,
-    Shown, Source,
+    BonusExplanation, CapExplanation, Check, ClauseCheck, ExplainError, ExplainFault,
+    ExplainOptions, Explanation, LimitExplanation, Omitted, PartExplanation, Quantity, RankCheck,
+    RankExplanation, Shown, Skipped, Source,
 };
 pub use payplan_network::{
     Column, ColumnKind, ColumnSpec, MemberIx, MemberRecord, Network, NetworkBuilder, NetworkError,
