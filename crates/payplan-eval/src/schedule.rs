@@ -148,7 +148,7 @@ pub(crate) fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
                 *l = Some(l.map_or(at, |x| x.max(at)));
             }
         };
-        for_each_read(&node.kind, &mut note);
+        node.kind.for_each_read(&mut note);
     }
     let kept = plan
         .bonuses
@@ -162,45 +162,4 @@ pub(crate) fn last_uses(plan: &TypedPlan) -> Vec<Option<usize>> {
         }
     }
     last
-}
-
-/// Calls `f` on every node a node's definition reads.
-pub(crate) fn for_each_read(kind: &NodeKind, f: &mut impl FnMut(NodeId)) {
-    match kind {
-        NodeKind::Input { .. } => {}
-        NodeKind::Expr(t) | NodeKind::Total { value: t } => t.for_each_slot(f),
-        NodeKind::Rank { requirements } => requirements.iter().for_each(|t| t.for_each_slot(f)),
-        NodeKind::Bonus {
-            qualification,
-            amount,
-            cap,
-        } => {
-            qualification
-                .iter()
-                .chain(cap.iter())
-                .for_each(|t| t.for_each_slot(f));
-            amount.for_each_slot(f);
-        }
-        NodeKind::Differential { value, percent, .. } => {
-            value.for_each_slot(f);
-            percent.for_each_slot(f);
-        }
-        NodeKind::Aggregate(agg) => {
-            agg.value.for_each_slot(f);
-            agg.filter.iter().for_each(|t| t.for_each_slot(f));
-            match &agg.relation {
-                TRelation::Levels {
-                    to, compressed_by, ..
-                } => {
-                    to.for_each_slot(f);
-                    compressed_by.iter().for_each(|t| t.for_each_slot(f));
-                }
-                TRelation::Generations { to, counting, .. } => {
-                    to.for_each_slot(f);
-                    counting.for_each_slot(f);
-                }
-                _ => {}
-            }
-        }
-    }
 }
