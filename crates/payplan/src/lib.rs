@@ -21,6 +21,7 @@
 //! ```
 
 mod error;
+mod exact;
 mod inspect;
 mod names;
 mod outcome;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 use payplan_check::TypedPlan;
 
 pub use error::{CompileError, Error, RunError};
+pub use exact::Exact;
 pub use inspect::Rank;
 pub use outcome::{ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutRow, Run, Totals};
 pub use payplan_check::{amount_text, suggest, CheckError, CheckWarning};
