@@ -183,7 +183,10 @@ fn lines(source: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 /// Whether a line is shown otherwise than written.
 fn changed(source: &str, line: &Range<usize>) -> bool {
     let text = source.get(line.clone()).unwrap_or("");
-    (text.len() > WIDTH && text.chars().nth(WIDTH).is_some()) || text.chars().any(needs_escape)
+    (text.len() > WIDTH && text.chars().nth(WIDTH).is_some())
+        || text
+            .chars()
+            .any(|c| c != '\t' && payplan_syntax::echo::needs_escape(c))
 }
 
 /// The part of `line` shown: all of it when it is short, else [`WIDTH`]
@@ -218,36 +221,16 @@ fn push_shown(text: &mut String, source: &str, line: &Range<usize>, shown: &Rang
     }
 }
 
+/// Appends a source line's text, control and invisible characters escaped
+/// as in messages (`payplan_syntax::echo`); a tab is kept, for alignment.
 fn push_escaped(out: &mut String, text: &str) {
     for c in text.chars() {
-        if !needs_escape(c) {
+        if c == '\t' {
             out.push(c);
-            continue;
-        }
-        match c {
-            '\0' => out.push_str("\\0"),
-            '\r' => out.push_str("\\r"),
-            _ => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        } else {
+            payplan_syntax::echo::push_escaped(out, c);
         }
     }
-}
-
-/// Whether a character of a source line is shown escaped: control characters
-/// but the tab, and the characters without width or that reorder text (the
-/// set `payplan_syntax::echo` escapes in messages).
-fn needs_escape(c: char) -> bool {
-    c != '\t'
-        && (c.is_control()
-            || matches!(
-                c,
-                '\u{a0}'
-                    | '\u{ad}'
-                    | '\u{2000}'..='\u{200f}'
-                    | '\u{2028}'..='\u{202f}'
-                    | '\u{205f}'..='\u{206f}'
-                    | '\u{3000}'
-                    | '\u{feff}'
-            ))
 }
 
 #[cfg(test)]
