@@ -12,5 +12,6 @@
 
 pub mod binary;
 pub mod cases;
+pub mod examples;
 pub mod netgen;
 pub mod oracle;
