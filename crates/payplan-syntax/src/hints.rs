@@ -32,14 +32,23 @@ pub(crate) fn special(source: &str, token: &Token<'_>, expected: &[&str]) -> Opt
     None
 }
 
-/// The help line for an error at `token`; `before` is the source before it.
+/// The help line for an error at `token` in `source`; `before` is the
+/// source before it.
 pub(crate) fn help(
+    source: &str,
     token: &Token<'_>,
     expected: &[&str],
     before: &str,
     starts_statement: bool,
 ) -> Option<String> {
     let word = token.word();
+    if word == "," {
+        if let Some(digits) = grouped_number(source, token.span.start) {
+            return Some(format!(
+                "numbers are written without thousands separators: write `{digits}`"
+            ));
+        }
+    }
     if keywords::is_reserved(word) && expected.contains(&"a name") {
         return Some(format!(
             "`{word}` is a reserved word of the plan language; choose another name"
@@ -112,6 +121,47 @@ fn misspelled_keyword(word: &str, expected: &[&str]) -> Option<String> {
         candidates.extend(keywords::statement_words());
     }
     suggest(word, candidates)
+}
+
+/// The number written in full when the comma at `pos` groups the digits
+/// of one, as brochures print amounts: `8,016`, `1,60,016`, `12,500.50`
+/// (a first group of 1 to 3 digits, then groups of 2 or 3, the last of 3).
+fn grouped_number(source: &str, pos: usize) -> Option<String> {
+    let head = source.get(..pos)?;
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_digit() || c == ','))
+        .map_or(0, |i| i + 1);
+    let name_before = head
+        .get(..start)
+        .and_then(|b| b.chars().last())
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let tail = source.get(pos..)?;
+    let end = pos
+        + tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ','))
+            .unwrap_or(tail.len());
+    let text = source.get(start..end)?;
+    let groups: Vec<&str> = text.split(',').collect();
+    let (first, rest) = groups.split_first()?;
+    let last = rest.last()?;
+    let fits = !name_before
+        && (1..=3).contains(&first.len())
+        && rest.iter().all(|g| (2..=3).contains(&g.len()))
+        && last.len() == 3;
+    if !fits {
+        return None;
+    }
+    let fraction = source
+        .get(end..)
+        .and_then(|r| r.strip_prefix('.'))
+        .map(|r| {
+            let digits = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            r.get(..digits).unwrap_or("")
+        })
+        .filter(|d| !d.is_empty())
+        .map(|d| format!(".{d}"))
+        .unwrap_or_default();
+    Some(format!("{}{fraction}", groups.concat()))
 }
 
 /// Whether `text` is a name as the grammar reads one.
@@ -258,6 +308,19 @@ mod tests {
         assert_eq!(in_full("1", "+2").as_deref(), Some("100"));
         assert_eq!(in_full("1", "400"), None);
         assert_eq!(in_full("1", "30"), None);
+    }
+
+    #[test]
+    fn numbers_grouped_with_commas() {
+        let at = |s: &str| grouped_number(s, s.find(',').unwrap_or(0));
+        assert_eq!(at("gv >= 1,60,016").as_deref(), Some("160016"));
+        assert_eq!(at("gv >= 8,016\n").as_deref(), Some("8016"));
+        assert_eq!(at("cap 12,500.50 x").as_deref(), Some("12500.50"));
+        assert_eq!(at("pv >= 1,5"), None);
+        assert_eq!(at("min(a, 100)"), None);
+        assert_eq!(at("x1,000"), None);
+        assert_eq!(at("1.5,000"), None);
+        assert_eq!(at("1,00"), None);
     }
 
     #[test]

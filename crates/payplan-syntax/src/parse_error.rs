@@ -70,7 +70,7 @@ pub(crate) fn convert_error(source: &str, error: &pest::error::Error<Rule>) -> S
         span: token.span,
         found: token.found(),
         expected: join_or(&expected),
-        help: hints::help(&token, &expected, before, starts_statement),
+        help: hints::help(source, &token, &expected, before, starts_statement),
         note,
     }
 }
