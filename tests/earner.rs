@@ -1,0 +1,189 @@
+//! The earner's own values inside an aggregate (`my`): the plans of
+//! `tests/plan_tests/earner/` pass their hand-worked tests, agree with a
+//! brute-force evaluation (tests/common/oracle.rs, `run_earner`) on random
+//! networks of every shape, from a few members to past the size where
+//! earners are walked on the rayon threads, and their explanations (taken
+//! apart by the explainer's own interpreter) add up to the payouts.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::cases::{diff, root};
+use common::netgen::{generate, GenOptions, Shape};
+use common::oracle;
+use payplan::{EvalOptions, ExplainOptions, Shown};
+use rust_decimal::Decimal;
+
+/// Each plan, and which of the two evaluations of `my` it uses.
+const PLANS: [&str; 5] = [
+    "stairstep",  // a percentage over children: each earner walks its children
+    "leaders",    // a rank over levels 1..3: each earner walks three levels
+    "rated",      // a volume over levels 1..3 with rates per level
+    "lower_plan", // a table by rank over the downline: one copy per rank
+    "peers",      // a true/false over the group: one copy per value
+];
+
+fn compile(name: &str) -> payplan::Plan {
+    let path = root().join(format!("tests/plan_tests/earner/{name}.plan"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    payplan::Plan::compile(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn network(plan: &payplan::Plan, csv: &str) -> payplan::Network {
+    payplan::Network::from_csv_reader(csv.as_bytes(), plan.schema()).unwrap()
+}
+
+#[test]
+fn the_earner_plans_pass_their_hand_worked_tests() {
+    let out = common::binary::payplan(&["test", "tests/plan_tests/earner/"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for plan in ["stairstep", "leaders", "lower_plan"] {
+        assert!(
+            out.stdout
+                .contains(&format!("ok      tests/plan_tests/earner/{plan}.tests: ")),
+            "{plan}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn the_earner_plans_agree_with_brute_force_on_random_networks() {
+    let mut failures = Vec::new();
+    let (mut runs, mut rows) = (0, 0);
+    for name in PLANS {
+        let compiled = compile(name);
+        for shape in [
+            Shape::Random,
+            Shape::Chain,
+            Shape::Star,
+            Shape::Broom,
+            Shape::Forest,
+        ] {
+            for seed in 0..6u64 {
+                let members = [5usize, 17, 60, 250, 900, 2000][seed as usize];
+                let opts = GenOptions {
+                    members,
+                    seed: seed * 7919 + 3,
+                    shape,
+                    binary: false,
+                    with_new: false,
+                };
+                let csv = generate(&opts);
+                let outcome = compiled.run(&network(&compiled, &csv)).unwrap();
+                let expected = oracle::run_earner(name, &csv);
+                runs += 1;
+                rows += expected.payouts_csv.lines().count() - 1;
+                if outcome.payouts_csv() != expected.payouts_csv {
+                    failures.push(format!(
+                        "{name} {shape:?} seed {} ({members} members):\n{}",
+                        opts.seed,
+                        diff(&expected.payouts_csv, &outcome.payouts_csv())
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(runs, 150);
+    // The comparison is about amounts that are paid, not empty tables.
+    assert!(rows > 5000, "only {rows} payouts compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// From 65,536 members the earners are walked on the rayon threads.
+#[test]
+fn walked_on_threads_the_earners_agree_with_brute_force() {
+    for name in ["stairstep", "rated"] {
+        let compiled = compile(name);
+        let opts = GenOptions {
+            members: 70_000,
+            seed: 11,
+            shape: Shape::Random,
+            binary: false,
+            with_new: false,
+        };
+        let csv = generate(&opts);
+        let outcome = compiled.run(&network(&compiled, &csv)).unwrap();
+        let expected = oracle::run_earner(name, &csv);
+        assert!(
+            outcome.payouts_csv() == expected.payouts_csv,
+            "{name}:\n{}",
+            diff(&expected.payouts_csv, &outcome.payouts_csv())
+        );
+    }
+}
+
+fn number(s: &Shown) -> Decimal {
+    match s {
+        Shown::Number(d) => *d,
+        Shown::Bool(b) => Decimal::from(u8::from(*b)),
+        Shown::Rank(_) => panic!("a rank where a number was expected"),
+    }
+}
+
+/// The explainer reads `my` at the earner with its own interpreter: every
+/// member's explained amounts are its payouts, and the sources it lists
+/// add up to each aggregate's value.
+#[test]
+fn explanations_of_the_earner_plans_add_up_to_the_payouts() {
+    let mut parts = 0;
+    for name in PLANS {
+        let compiled = compile(name);
+        for shape in [Shape::Random, Shape::Broom] {
+            let csv = generate(&GenOptions {
+                members: 120,
+                seed: 5,
+                shape,
+                binary: false,
+                with_new: false,
+            });
+            let net = network(&compiled, &csv);
+            let run = compiled
+                .evaluate_with(
+                    &net,
+                    EvalOptions {
+                        keep_every_value: true,
+                    },
+                )
+                .unwrap();
+            let outcome = run.outcome();
+            let paid: HashMap<(String, String), Decimal> = outcome
+                .payouts
+                .iter()
+                .map(|p| ((p.member.clone(), p.bonus.to_string()), p.amount))
+                .collect();
+            for row in &outcome.members {
+                let e = run
+                    .explain(&row.member, ExplainOptions { max_sources: 2 })
+                    .unwrap();
+                for b in &e.bonuses {
+                    let expected = paid
+                        .get(&(e.member.clone(), b.bonus.clone()))
+                        .copied()
+                        .unwrap_or(Decimal::ZERO);
+                    assert_eq!(b.paid, expected, "{name}: {} {}", e.member, b.bonus);
+                    for p in &b.parts {
+                        let listed: Decimal = p.sources.iter().map(|s| s.contribution).sum();
+                        let omitted = p.omitted.as_ref().map_or(Decimal::ZERO, |o| o.total);
+                        assert_eq!(
+                            listed + omitted,
+                            number(&p.value),
+                            "{name}: {} `{}`",
+                            e.member,
+                            p.text
+                        );
+                        parts += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(parts > 500, "only {parts} parts explained");
+}
