@@ -187,3 +187,28 @@ fn explanations_of_the_earner_plans_add_up_to_the_payouts() {
     }
     assert!(parts > 500, "only {parts} parts explained");
 }
+
+/// The text a reviewer reads: `my` values listed with the part, and of an
+/// aggregate copied per value only the copy the member reads.
+#[test]
+fn explain_text_of_the_earner_plans() {
+    for (plan, member) in [
+        ("stairstep", "a"),
+        ("leaders", "b"),
+        ("rated", "a"),
+        ("lower_plan", "a"),
+        ("peers", "b"),
+    ] {
+        let path = format!("tests/plan_tests/earner/{plan}.plan");
+        let out = common::binary::payplan(&[
+            "explain",
+            &path,
+            "--network",
+            "tests/plan_tests/earner/network.csv",
+            "--member",
+            member,
+        ]);
+        assert_eq!(out.code, 0, "{plan} {member}: {}", out.stderr);
+        insta::assert_snapshot!(format!("explain_earner_{plan}_{member}"), out.stdout);
+    }
+}
