@@ -212,3 +212,39 @@ fn explain_text_of_the_earner_plans() {
         insta::assert_snapshot!(format!("explain_earner_{plan}_{member}"), out.stdout);
     }
 }
+
+/// The silent case warns only where a definition made of the source's own
+/// values is compared with them; everyday definitions inside an aggregate
+/// do not warn, and neither does the same plan written with `my`.
+#[test]
+fn only_a_copy_compared_with_itself_warns() {
+    let header =
+        "plan \"p\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\ninput cv: money\n\
+                  rank silver when pv >= 100\nrank gold when pv >= 500\n";
+    let warns = |body: &str| {
+        let text = format!("{header}{body}\nexport total_paid = x\nbonus b pays 0\n");
+        let plan = payplan::Plan::compile(&text, "p.plan").unwrap_or_else(|e| panic!("{e:?}"));
+        plan.warnings().iter().any(|w| {
+            w.help
+                .as_deref()
+                .is_some_and(|h| h.contains("to read the earning member's value"))
+        })
+    };
+    assert!(warns(
+        "let mine = pv\nlet x = count(children where pv < mine)"
+    ));
+    assert!(warns("let mine = pv\nlet x = sum(mine - pv over children)"));
+    assert!(warns(
+        "let r = rank\nlet x = count(levels 1..2 where rank >= r)"
+    ));
+    assert!(!warns(
+        "let mine = pv\nlet x = count(children where pv < my mine)"
+    ));
+    assert!(!warns(
+        "let active = pv >= 100\nlet x = count(children where active and pv >= 200)"
+    ));
+    assert!(!warns(
+        "let plan_pct = by rank { silver: 5%, gold: 10% }\n\
+         let x = sum(plan_pct of cv over downline where rank >= silver)"
+    ));
+}

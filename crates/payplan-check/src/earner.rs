@@ -22,7 +22,7 @@ use payplan_syntax::{Ident, Span};
 use crate::error::CheckError;
 use crate::lower::{poison, Ctx, Lowerer};
 use crate::suggest::{FUNCTIONS, RELATIONS};
-use crate::typed::{AggNode, Node, NodeId, NodeKind, TExpr, TRelation, Ty, Val};
+use crate::typed::{AggNode, BinOp, Node, NodeId, NodeKind, TExpr, TRelation, Ty, Val};
 use crate::warning::CheckWarning;
 
 /// The most copies of one aggregate the finite-value strategy makes.
@@ -267,16 +267,18 @@ fn substitute(t: &TExpr, written: &dyn Fn(NodeId) -> Option<TExpr>) -> TExpr {
 
 /// The silent case: inside an aggregate, a definition read at the source
 /// that is made only of other values the same aggregate reads at the
-/// source (`let mine = lvl`, then `... where lvl < mine`). It compares a
-/// source member with itself; the plan most likely meant `my mine`.
+/// source, compared with (or subtracted from) one of them (`let mine =
+/// lvl`, then `... where lvl < mine`): the source is compared with itself.
+/// The plan most likely meant `my mine`.
 pub fn silent_copies(nodes: &[Node]) -> Vec<CheckWarning> {
     let mut out: Vec<CheckWarning> = Vec::new();
     for node in nodes {
         let NodeKind::Aggregate(agg) = &node.kind else {
             continue;
         };
+        let parts = || std::iter::once(&agg.value).chain(agg.filter.iter());
         let mut read = BTreeSet::new();
-        for t in std::iter::once(&agg.value).chain(agg.filter.iter()) {
+        for t in parts() {
             t.any_part(&mut |e| {
                 if let TExpr::Slot(n) | TExpr::RankTable { rank: n, .. } = e {
                     read.insert(*n);
@@ -284,36 +286,78 @@ pub fn silent_copies(nodes: &[Node]) -> Vec<CheckWarning> {
                 false
             });
         }
-        for &n in &read {
-            let Some(Node {
-                kind: NodeKind::Expr(def),
-                label,
-                ..
-            }) = nodes.get(n)
-            else {
-                continue;
-            };
-            let mut from = BTreeSet::new();
-            def.for_each_slot(&mut |m| {
-                from.insert(m);
+        for t in parts() {
+            t.any_part(&mut |e| {
+                if let TExpr::Binary(op, a, b) = e {
+                    if compares(*op) {
+                        for (x, y) in [(a, b), (b, a)] {
+                            if let Some(w) = copy_against(nodes, &read, x, y, node.span) {
+                                if !out.contains(&w) {
+                                    out.push(w);
+                                }
+                            }
+                        }
+                    }
+                }
+                false
             });
-            let copies = !from.is_empty() && from.iter().all(|m| *m != n && read.contains(m));
-            let seen = out.iter().any(|w| {
-                matches!(w, CheckWarning::SourceCopy { name, span, .. } if *name == *label && *span == node.span)
-            });
-            if copies && !seen {
-                let like = from
-                    .iter()
-                    .filter_map(|m| nodes.get(*m).map(|x| x.label.clone()))
-                    .next()
-                    .unwrap_or_default();
-                out.push(CheckWarning::SourceCopy {
-                    name: label.clone(),
-                    like,
-                    span: node.span,
-                });
-            }
         }
     }
     out
+}
+
+/// Operators that say nothing when both sides are the same member's value.
+fn compares(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Sub
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Min
+            | BinOp::Max
+    )
+}
+
+/// The warning when `x` names a definition made only of values in `read`,
+/// and `y` reads one of them.
+fn copy_against(
+    nodes: &[Node],
+    read: &BTreeSet<NodeId>,
+    x: &TExpr,
+    y: &TExpr,
+    span: Span,
+) -> Option<CheckWarning> {
+    let TExpr::Slot(n) = x else {
+        return None;
+    };
+    let Node {
+        kind: NodeKind::Expr(def),
+        label,
+        ..
+    } = nodes.get(*n)?
+    else {
+        return None;
+    };
+    let mut from = BTreeSet::new();
+    def.for_each_slot(&mut |m| {
+        from.insert(m);
+    });
+    if from.is_empty() || from.contains(n) || !from.is_subset(read) {
+        return None;
+    }
+    let mut like = None;
+    y.for_each_slot(&mut |m| {
+        if like.is_none() && from.contains(&m) {
+            like = nodes.get(m).map(|x| x.label.clone());
+        }
+    });
+    Some(CheckWarning::SourceCopy {
+        name: label.clone(),
+        like: like?,
+        span,
+    })
 }

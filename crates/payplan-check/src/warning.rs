@@ -22,7 +22,7 @@ pub enum CheckWarning {
     Unused { name: String, span: Span },
     /// `let mine = lvl`, then `sum((mine - lvl) of ev over children where
     /// lvl < mine)`: `mine` is read at each source, where it equals `lvl`.
-    #[error("`{name}` is read at each source member here, where it is made only of `{like}`")]
+    #[error("`{name}` is read at the source member here, like the `{like}` it is compared with")]
     SourceCopy {
         name: String,
         like: String,
