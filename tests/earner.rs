@@ -248,3 +248,21 @@ fn only_a_copy_compared_with_itself_warns() {
          let x = sum(plan_pct of cv over downline where rank >= silver)"
     ));
 }
+
+/// `my` of a network total is the total: nothing to walk or copy, so it
+/// is accepted over any relation.
+#[test]
+fn my_of_a_network_total_is_the_total() {
+    let text =
+        "plan \"p\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\ninput cv: money\n\
+                let all_cv = total(cv)\n\
+                bonus b pays sum(1% of cv over downline where cv * 100 >= my all_cv)\n";
+    let plan = payplan::Plan::compile(text, "p.plan").unwrap_or_else(|e| panic!("{e:?}"));
+    let csv = "id,sponsor,pv,cv\na,,0,0\nb,a,0,60\nc,b,0,40\n";
+    let outcome = plan.run(&network(&plan, csv)).unwrap();
+    // 1% of the total is 1: b's 60 and c's 40 both count for a, c's for b.
+    assert_eq!(
+        outcome.payouts_csv(),
+        "member,bonus,amount\na,b,1.00\nb,b,0.40\n"
+    );
+}

@@ -73,6 +73,10 @@ impl Lowerer<'_, '_> {
             return poison();
         }
         match self.lower_name(id) {
+            // A network-wide value is the same at every member.
+            (TExpr::Slot(n), ty) if self.nodes.get(n).is_some_and(|x| x.global) => {
+                (TExpr::Slot(n), ty)
+            }
             (TExpr::Slot(n), ty) => {
                 self.my_reads.push((n, id.name.clone(), ty));
                 (TExpr::My(n), ty)
