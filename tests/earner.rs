@@ -266,3 +266,23 @@ fn my_of_a_network_total_is_the_total() {
         "member,bonus,amount\na,b,1.00\nb,b,0.40\n"
     );
 }
+
+/// Over `levels 1..depth` with a depth by rank, each earner walks as deep as
+/// its own rank allows.
+#[test]
+fn an_earner_walks_as_deep_as_its_rank_allows() {
+    let text =
+        "plan \"p\"\ncurrency USD\nrounding 2 half_even\ninput pv: volume\ninput cv: money\n\
+                rank silver when pv >= 100\nrank gold when pv >= 500\n\
+                let depth = by rank { silver: 1, gold: 2 }\n\
+                bonus b pays sum(10% of cv over levels 1..depth where pv <= my pv)\n";
+    let plan = payplan::Plan::compile(text, "p.plan").unwrap_or_else(|e| panic!("{e:?}"));
+    let csv = "id,sponsor,pv,cv\na,,500,0\nb,a,100,100\nc,b,50,200\nd,c,0,400\ne,a,900,1000\n";
+    let outcome = plan.run(&network(&plan, csv)).unwrap();
+    // a (gold, 2 levels): b 10, c 20; e's 900 is above a's 500, d is level 3.
+    // b (silver, 1 level): c 20. c and d hold no rank: no levels.
+    assert_eq!(
+        outcome.payouts_csv(),
+        "member,bonus,amount\na,b,30.00\nb,b,20.00\n"
+    );
+}
