@@ -700,3 +700,113 @@ fn r6_hybrid(net: &Net) -> OracleOutput {
         members_csv: None,
     }
 }
+
+// ---------------------------------------------------------------------------
+// Plans that read the earner's own values (`my`): tests/plan_tests/earner/
+
+/// Runs one of the plans of `tests/plan_tests/earner/` ("stairstep",
+/// "leaders", "lower_plan", "peers", "rated") on `network_csv`: for every
+/// source member, its sponsor path is walked up and each ancestor is an
+/// earner at the source's plain level below it; each plan's rule is
+/// written out with the earner's and the source's values side by side.
+pub fn run_earner(plan: &str, network_csv: &str) -> OracleOutput {
+    let net = Net::parse(network_csv, false);
+    let n = net.len();
+    let mut amt = vec![vec![Decimal::ZERO]; n];
+    // (earner, level of the source below it; 0 for the earner itself)
+    let earners = |x: usize| {
+        std::iter::once((x, 0))
+            .chain(
+                net.ancestors(x)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| (a, i + 1)),
+            )
+            .collect::<Vec<_>>()
+    };
+    let step_pct = |m: usize| {
+        if net.pv[m] >= int(1000) {
+            pct(20)
+        } else if net.pv[m] >= int(500) {
+            pct(10)
+        } else {
+            pct(5)
+        }
+    };
+    // 0 none, 1 silver, 2 gold
+    let rank = |m: usize| {
+        if net.pv[m] >= int(500) {
+            2
+        } else if net.pv[m] >= int(100) {
+            1
+        } else {
+            0
+        }
+    };
+    let plan_pct = |m: usize| [Decimal::ZERO, pct(5), pct(10)][rank(m)];
+    let name = match plan {
+        "stairstep" => {
+            for x in 0..n {
+                for (e, level) in earners(x) {
+                    if level == 1 && step_pct(x) < step_pct(e) {
+                        amt[e][0] += (step_pct(e) - step_pct(x)) * net.cv[x];
+                    }
+                }
+            }
+            "stairstep"
+        }
+        "leaders" => {
+            let mut peers = vec![0i64; n];
+            for x in 0..n {
+                for (e, level) in earners(x) {
+                    if (1..=3).contains(&level) && rank(x) >= rank(e) {
+                        peers[e] += 1;
+                    }
+                }
+            }
+            for e in 0..n {
+                if rank(e) >= 1 {
+                    amt[e][0] = int(peers[e]) * (pct(2) * net.cv[e]);
+                }
+            }
+            "leadership"
+        }
+        "lower_plan" => {
+            for x in 0..n {
+                for (e, level) in earners(x) {
+                    if level >= 1 {
+                        amt[e][0] += min(plan_pct(e), plan_pct(x)) * net.cv[x];
+                    }
+                }
+            }
+            "override"
+        }
+        "peers" => {
+            let active = |m: usize| net.pv[m] >= int(100);
+            for x in 0..n {
+                for (e, _) in earners(x) {
+                    if active(x) == active(e) {
+                        amt[e][0] += pct(10) * net.cv[x];
+                    }
+                }
+            }
+            "peers"
+        }
+        "rated" => {
+            let rates = [pct(10), pct(5), pct(2)];
+            for x in 0..n {
+                for (e, level) in earners(x) {
+                    if (1..=3).contains(&level) && net.pv[x] <= net.pv[e] {
+                        amt[e][0] += rates[level - 1] * net.cv[x];
+                    }
+                }
+            }
+            "rated"
+        }
+        other => panic!("oracle: unknown earner plan {other:?}"),
+    };
+    OracleOutput {
+        payouts_csv: payouts(&net, &[name], &amt, None),
+        members_csv: None,
+    }
+}

@@ -46,7 +46,10 @@ impl Lowerer<'_, '_> {
         let ctx = Ctx {
             within: matches!(relation, TRelation::Children),
             pool: None,
+            aggregate: true,
         };
+        // `my` reads inside this aggregate are its own, not an enclosing one's.
+        let outer_reads = std::mem::take(&mut self.my_reads);
         let (value, vty) = match &agg.value {
             Some(v) => self.lower(v, ctx),
             None => (TExpr::Const(Val::Dec(Decimal::ONE)), Ty::Count),
@@ -56,6 +59,7 @@ impl Lowerer<'_, '_> {
             self.expect_ty(ty, Ty::Bool, f.span, "a `where` condition");
             t
         });
+        let my_reads = std::mem::replace(&mut self.my_reads, outer_reads);
         let ty = self.aggregate_type(op, fname, agg.value.as_ref(), vty);
         let levelled = levels_of(&relation);
         if levelled.is_some() && matches!(op, AggOp::Min | AggOp::Max) {
@@ -78,6 +82,9 @@ impl Lowerer<'_, '_> {
             relation,
             rates,
         };
+        if !my_reads.is_empty() {
+            return self.earner_aggregate(node, &my_reads, agg.relation.span, span, ty);
+        }
         let t = self.push_node(Node {
             label: self.source.full(span),
             span,

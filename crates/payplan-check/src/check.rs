@@ -4,6 +4,7 @@
 use payplan_network::Schema;
 use payplan_syntax::ast::PlanAst;
 
+use crate::earner;
 use crate::error::CheckError;
 use crate::infer;
 use crate::lower::Lowerer;
@@ -31,7 +32,8 @@ pub fn check(ast: &PlanAst, source: &str) -> Result<Checked, Vec<CheckError>> {
     let mut lowerer = Lowerer::new(&decls, source, let_types);
     let lowered = lowerer.lower_plan(&order.order);
     errors.append(&mut lowerer.errors);
-    let warnings = warn::warnings(ast, &decls, &lowerer.used, source);
+    let mut warnings = warn::warnings(ast, &decls, &lowerer.used, source);
+    warnings.extend(earner::silent_copies(&lowerer.nodes));
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.span().start);
         return Err(errors);

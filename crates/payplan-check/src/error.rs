@@ -209,6 +209,31 @@ pub enum CheckError {
         found: usize,
         span: Span,
     },
+    /// `let mine = my pct`: `my` outside an aggregate's value or `where`.
+    #[error("`my {name}` is outside an aggregate")]
+    MyOutsideAggregate { name: String, span: Span },
+    /// `sum(cv over children where my children)`.
+    #[error("`my {name}` does not read a member's value: `{name}` is {what}")]
+    MyNotMemberValue {
+        name: String,
+        what: String,
+        span: Span,
+    },
+    /// `sum(cv over group where pct < my pct)`: each earner would visit its
+    /// whole downline.
+    #[error("`my {name}` cannot be read over `{relation}`")]
+    MyUnbounded {
+        name: String,
+        relation: String,
+        span: Span,
+    },
+    /// More combinations of the earner's values than copies allowed.
+    #[error("the values read with `my` over `{relation}` take more than {limit} combinations")]
+    MyTooManyCopies {
+        relation: String,
+        limit: usize,
+        span: Span,
+    },
 }
 
 /// The unit of a levelled relation: `levels a..b` or `generations a..b`.
@@ -236,6 +261,9 @@ pub enum CycleKind {
     UpAndDown,
     /// Through a network total or the placement tree, which cannot recurse.
     Global,
+    /// Through an aggregate that reads the earning member's values with
+    /// `my`, which must be known before the aggregate is.
+    Earner,
 }
 
 /// "levels 1..3 need 3 rates", "level 2 needs 1 rate".
@@ -305,7 +333,11 @@ impl CheckError {
             | RatesWithoutLevels { span }
             | RatesNeedSum { span, .. }
             | RateNotFixed { span, .. }
-            | RateCount { span, .. } => *span,
+            | RateCount { span, .. }
+            | MyOutsideAggregate { span, .. }
+            | MyNotMemberValue { span, .. }
+            | MyUnbounded { span, .. }
+            | MyTooManyCopies { span, .. } => *span,
         }
     }
 
@@ -374,6 +406,18 @@ impl CheckError {
         Some(match self {
             TypeMismatch { help, .. } | Units { help, .. } => return help.clone(),
             UnknownSide { .. } => "write `within left` or `within right`".into(),
+            MyOutsideAggregate { name, .. } => format!(
+                "`my` reads the earning member's value inside an aggregate's value or `where`, as in `count(children where rank >= my rank)`; here write `{name}`"
+            ),
+            MyNotMemberValue { .. } => {
+                "`my` takes an input or a definition, as in `my pct`".into()
+            }
+            MyUnbounded { name, relation, .. } => format!(
+                "over `{relation}` a `my` value must be true/false, a rank or a `by rank` table of fixed values; read `{name}` over `children` or `levels 1..N`, or define it as a `by rank` table"
+            ),
+            MyTooManyCopies { limit, .. } => format!(
+                "such an aggregate is computed once per combination, at most {limit}; read fewer `my` values, or aggregate over `children` or `levels 1..N`"
+            ),
             WithinOutsideChildren { side, .. } => format!(
                 "it asks whether a child lies in its sponsor's {side} placement subtree, as in `count(children where active and within {side})`"
             ),
@@ -426,6 +470,9 @@ fn cycle_help(path: &[(String, Span)], kind: CycleKind) -> String {
         ),
         CycleKind::Global => format!(
             "{chain}; a network total or a placement subtree cannot depend on the value it feeds"
+        ),
+        CycleKind::Earner => format!(
+            "{chain}; an aggregate that reads `my` values is computed after them and after every value it reads at its sources, so none of them may depend on it"
         ),
     }
 }

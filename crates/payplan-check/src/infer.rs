@@ -197,7 +197,7 @@ impl Infer<'_, '_> {
             ExprKind::Number(_) => Ty::Number,
             ExprKind::Percent(_) => Ty::Percent,
             ExprKind::Bool(_) | ExprKind::Within(_) | ExprKind::Unary(UnaryOp::Not, _) => Ty::Bool,
-            ExprKind::Name(id) => self.name(id),
+            ExprKind::Name(id) | ExprKind::My(id) => self.name(id),
             ExprKind::Unary(UnaryOp::Neg, a) => self.ty(a, depth),
             ExprKind::Binary(op, a, b) => binary(*op, self.ty(a, depth), self.ty(b, depth)),
             ExprKind::If {

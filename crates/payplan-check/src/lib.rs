@@ -10,6 +10,7 @@ mod aggregate;
 mod amount;
 mod calls;
 mod check;
+mod earner;
 mod error;
 mod implies;
 mod infer;
@@ -26,6 +27,7 @@ mod warning;
 
 pub use amount::{amount_text, write_amount};
 pub use check::{check, Checked};
+pub use earner::MAX_COPIES;
 pub use error::{CheckError, CycleKind, LevelKind};
 pub use suggest::suggest;
 pub use typed::*;

@@ -20,6 +20,8 @@ pub(crate) struct Ctx {
     pub within: bool,
     /// Inside a bonus's amount: `pool` is allowed, with this qualification.
     pub pool: Option<Option<NodeId>>,
+    /// Inside an aggregate's value or `where`: `my` is allowed.
+    pub aggregate: bool,
 }
 
 /// The stand-in for an expression already reported as wrong.
@@ -41,6 +43,9 @@ pub(crate) struct Lowerer<'d, 'a> {
     pub failed: Vec<bool>,
     /// Set when a level bound reads a definition already reported as wrong.
     pub bounds_poisoned: bool,
+    /// The nodes read with `my` in the aggregate being lowered, with the
+    /// name as written ([`crate::earner`]).
+    pub my_reads: Vec<(NodeId, String, Ty)>,
     depth: usize,
 }
 
@@ -55,6 +60,7 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             used: vec![false; decls.lets.len()],
             failed: Vec::new(),
             bounds_poisoned: false,
+            my_reads: Vec::new(),
             depth: 0,
         }
     }
@@ -81,6 +87,7 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             ExprKind::Bool(b) => (TExpr::Const(Val::Bool(*b)), Ty::Bool),
             ExprKind::Name(id) => self.lower_name(id),
             ExprKind::Within(side) => self.lower_within(side, e.span, ctx),
+            ExprKind::My(id) => self.lower_my(id, e.span, ctx),
             ExprKind::Unary(op, inner) => self.lower_unary(*op, inner, ctx),
             ExprKind::Binary(op, l, r) => self.lower_binary(*op, l, r, e.span, ctx),
             ExprKind::If {
@@ -140,7 +147,7 @@ impl<'d, 'a> Lowerer<'d, 'a> {
         }
     }
 
-    fn lower_name(&mut self, id: &Ident) -> (TExpr, Ty) {
+    pub(crate) fn lower_name(&mut self, id: &Ident) -> (TExpr, Ty) {
         if id.name == "rank" {
             return match self.decls.rank_node() {
                 Some(n) => (TExpr::Slot(n), Ty::Rank),

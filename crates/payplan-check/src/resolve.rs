@@ -446,7 +446,7 @@ impl Decls<'_> {
         let mut stack: Vec<&Expr> = vec![expr];
         while let Some(e) = stack.pop() {
             for_each_child(e, &mut |c| stack.push(c));
-            if let ExprKind::Name(id) = &e.kind {
+            if let ExprKind::Name(id) | ExprKind::My(id) = &e.kind {
                 if let Some(Binding::Let(j)) = self.binding(&id.name) {
                     out.push(j);
                 }

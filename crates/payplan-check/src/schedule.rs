@@ -5,7 +5,7 @@
 use payplan_syntax::Span;
 
 use crate::error::{CheckError, CycleKind};
-use crate::typed::{Direction, Node, NodeId, NodeKind, Scope, Stage, TRelation};
+use crate::typed::{Direction, Node, NodeId, NodeKind, Scope, Stage, TExpr, TRelation};
 
 /// How a node reads another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,13 @@ fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
     for (node, list) in nodes.iter().zip(out.iter_mut()) {
         node.kind.for_each_part(&mut |t, scope| {
             for &kind in edge_kinds(scope) {
-                t.for_each_slot(&mut |n| {
+                t.any_part(&mut |e| {
+                    let (n, kind) = match e {
+                        // `my`: read at the member itself, whatever the relation.
+                        TExpr::My(n) => (*n, Edge::Local),
+                        TExpr::Slot(n) | TExpr::RankTable { rank: n, .. } => (*n, kind),
+                        _ => return false,
+                    };
                     let global = nodes.get(n).is_some_and(|x| x.global);
                     let kind = if global && kind != Edge::Other {
                         Edge::Local
@@ -54,6 +60,7 @@ fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
                         kind
                     };
                     list.push((n, kind));
+                    false
                 });
             }
         });
@@ -172,6 +179,7 @@ fn sweepable(node: Option<&Node>) -> bool {
             && match &node.kind {
                 NodeKind::Aggregate(agg) => {
                     !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
+                        && !agg.reads_earner()
                 }
                 NodeKind::Input { .. } | NodeKind::Total { .. } => false,
                 _ => true,
@@ -263,6 +271,11 @@ fn recursive_stage(
     if has(Edge::Other) {
         return Err(cycle_error(CycleKind::Global, &|_| true));
     }
+    // An aggregate with `my` walks its sources once they are all known: it
+    // is a stage of its own.
+    if comp.iter().any(|&n| reads_earner(nodes, n)) {
+        return Err(cycle_error(CycleKind::Earner, &|_| true));
+    }
     if has(Edge::Up) && has(Edge::Down) {
         return Err(cycle_error(CycleKind::UpAndDown, &|_| true));
     }
@@ -277,6 +290,11 @@ fn recursive_stage(
         direction,
         nodes: order,
     })
+}
+
+/// Whether node `n` is an aggregate that reads `my` values.
+fn reads_earner(nodes: &[Node], n: NodeId) -> bool {
+    matches!(nodes.get(n).map(|x| &x.kind), Some(NodeKind::Aggregate(agg)) if agg.reads_earner())
 }
 
 /// A named node on the cycle (a definition rather than an unnamed part).

@@ -196,6 +196,15 @@ pub struct AggNode {
     pub rates: Option<Vec<Decimal>>,
 }
 
+impl AggNode {
+    /// True when the value or the filter reads the earning member's own
+    /// values (`my`): the aggregate is evaluated by walking each earner's
+    /// sources, after every value it reads is known.
+    pub fn reads_earner(&self) -> bool {
+        self.value.reads_earner() || self.filter.as_ref().is_some_and(TExpr::reads_earner)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AggOp {
@@ -253,6 +262,10 @@ pub enum TExpr {
     Within(Side),
     /// `a / b`, or zero where `b` is zero (a pool nobody qualifies for).
     ShareOf(Box<TExpr>, Box<TExpr>),
+    /// `my pct`: the node's value at the aggregating (earning) member, not
+    /// at the member the expression is evaluated at. Only in the value and
+    /// filter of an aggregate over a bounded relation (children, levels).
+    My(NodeId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -393,7 +406,7 @@ impl TExpr {
     /// Calls `f` on each direct sub-expression, in order (not recursive).
     pub fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e TExpr)) {
         match self {
-            TExpr::Const(_) | TExpr::Within(_) | TExpr::Slot(_) => {}
+            TExpr::Const(_) | TExpr::Within(_) | TExpr::Slot(_) | TExpr::My(_) => {}
             TExpr::Not(a) | TExpr::Neg(a) => f(a),
             TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
                 f(a);
@@ -425,11 +438,16 @@ impl TExpr {
     pub fn for_each_slot(&self, f: &mut impl FnMut(NodeId)) {
         self.any_part(&mut |e| {
             match e {
-                TExpr::Slot(n) | TExpr::RankTable { rank: n, .. } => f(*n),
+                TExpr::Slot(n) | TExpr::RankTable { rank: n, .. } | TExpr::My(n) => f(*n),
                 _ => {}
             }
             false
         });
+    }
+
+    /// True when the expression reads a value at the earning member (`my`).
+    pub fn reads_earner(&self) -> bool {
+        self.any_part(&mut |e| matches!(e, TExpr::My(_)))
     }
 
     /// True when the expression uses `within`, which needs the aggregating member.

@@ -48,6 +48,7 @@ pub(crate) fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
         | ExprKind::Percent(_)
         | ExprKind::Bool(_)
         | ExprKind::Name(_)
-        | ExprKind::Within(_) => {}
+        | ExprKind::Within(_)
+        | ExprKind::My(_) => {}
     }
 }

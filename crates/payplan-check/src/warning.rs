@@ -20,6 +20,14 @@ pub enum CheckWarning {
     },
     #[error("`{name}` is never used")]
     Unused { name: String, span: Span },
+    /// `let mine = lvl`, then `sum((mine - lvl) of ev over children where
+    /// lvl < mine)`: `mine` is read at each source, where it equals `lvl`.
+    #[error("`{name}` is read at the source member here, like the `{like}` it is compared with")]
+    SourceCopy {
+        name: String,
+        like: String,
+        span: Span,
+    },
 }
 
 impl CheckWarning {
@@ -28,7 +36,8 @@ impl CheckWarning {
             CheckWarning::RateAbove100 { span, .. }
             | CheckWarning::NegativeRate { span, .. }
             | CheckWarning::UnreachableRank { span, .. }
-            | CheckWarning::Unused { span, .. } => *span,
+            | CheckWarning::Unused { span, .. }
+            | CheckWarning::SourceCopy { span, .. } => *span,
         }
     }
 
@@ -45,6 +54,9 @@ impl CheckWarning {
                 "a member holds the highest rank it meets; make `{higher}` harder to meet, or remove this rank"
             ),
             CheckWarning::Unused { .. } => "remove it, or use it in a rank, bonus or export".into(),
+            CheckWarning::SourceCopy { name, .. } => {
+                format!("write `my {name}` to read the earning member's value")
+            }
         }
     }
 }

@@ -103,6 +103,17 @@ impl Compiler<'_> {
         }
     }
 
+    /// Where a `my` read finds node `n` at the earner: an input in place or
+    /// a column of an earlier stage (the checker gives an aggregate with
+    /// `my` a stage of its own); never a register, which holds the member
+    /// the expression is evaluated at.
+    fn earner_src(&self, n: NodeId) -> Src {
+        match self.src(n) {
+            Src::Input(c) => Src::Input(c),
+            _ => Src::Earlier,
+        }
+    }
+
     /// Whether node `n` is read from the current member's registers.
     fn local(&self, n: NodeId) -> bool {
         self.src(n) == Src::Register
@@ -125,7 +136,7 @@ impl Compiler<'_> {
                 TExpr::Const(Val::Dec(_)) | TExpr::Neg(_) | TExpr::ShareOf(..) => Kind::Dec,
                 TExpr::Const(Val::Bool(_)) | TExpr::Not(_) | TExpr::Within(_) => Kind::Bool,
                 TExpr::Const(Val::Rank(_)) => Kind::Rank,
-                TExpr::Slot(n) => self.node_kind(*n),
+                TExpr::Slot(n) | TExpr::My(n) => self.node_kind(*n),
                 TExpr::Binary(op, a, _) => match op {
                     BinOp::Or
                     | BinOp::And
@@ -246,6 +257,11 @@ impl Compiler<'_> {
                 Box::new(move |_, _, _| Ok(d))
             }
             TExpr::Slot(n) => self.dec_slot(*n),
+            TExpr::My(n) if self.node_kind(*n) == Kind::Dec => {
+                let (n, src) = (*n, self.earner_src(*n));
+                Box::new(move |e, _, o| e.dec(n, o, src))
+            }
+            TExpr::My(_) => wrong_type(),
             TExpr::Neg(a) => {
                 let a = self.dec(a);
                 Box::new(move |e, m, o| Ok(-a(e, m, o)?))
@@ -366,6 +382,11 @@ impl Compiler<'_> {
                 let (n, src) = (*n, self.src(*n));
                 Box::new(move |e, m, _| e.boolean(n, m, src))
             }
+            TExpr::My(n) if self.node_kind(*n) == Kind::Bool => {
+                let (n, src) = (*n, self.earner_src(*n));
+                Box::new(move |e, _, o| e.boolean(n, o, src))
+            }
+            TExpr::My(_) => wrong_type(),
             TExpr::Not(a) => {
                 let a = self.boolean(a);
                 Box::new(move |e, m, o| Ok(!a(e, m, o)?))
@@ -469,6 +490,10 @@ impl Compiler<'_> {
             TExpr::Slot(n) => {
                 let (n, src) = (*n, self.src(*n));
                 Box::new(move |e, m, _| e.rank(n, m, src))
+            }
+            TExpr::My(n) if self.node_kind(*n) == Kind::Rank => {
+                let (n, src) = (*n, self.earner_src(*n));
+                Box::new(move |e, _, o| e.rank(n, o, src))
             }
             TExpr::If(c, a, b) => {
                 let (c, a, b) = (self.boolean(c), self.rank(a), self.rank(b));

@@ -184,6 +184,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Placement(_)) => {
                 self.placement(node)?;
             }
+            Some(Program::Aggregate(agg)) if agg.earner => self.earner_walk(node)?,
             _ => {
                 let pushing: &[NodeId] = if self.pushes(node) {
                     std::slice::from_ref(&node)

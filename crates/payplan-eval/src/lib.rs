@@ -8,6 +8,7 @@
 mod acc;
 mod arith;
 mod compile;
+mod earner;
 mod env;
 mod error;
 mod eval;

@@ -38,6 +38,9 @@ pub(crate) struct Aggregate {
     pub(crate) relation: Relation,
     /// How the values are added up (and multiplied by the levels' rates).
     pub(crate) mode: Mode,
+    /// The value or filter reads the earner's values (`my`): each earner
+    /// walks its sources ([`crate::earner`]) instead of sources pushing up.
+    pub(crate) earner: bool,
 }
 
 /// What a related member adds to an aggregate, for each kind of aggregate.
@@ -151,5 +154,6 @@ fn compile_aggregate(c: &Compiler<'_>, agg: &AggNode) -> Aggregate {
         filter: agg.filter.as_ref().map(|t| c.boolean(t)),
         relation,
         mode: c.mode(&[&agg.value]),
+        earner: agg.reads_earner(),
     }
 }

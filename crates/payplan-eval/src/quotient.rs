@@ -52,7 +52,7 @@ pub(crate) fn divides(t: &TExpr, quotients: &[bool]) -> bool {
     while let Some(t) = stack.pop() {
         match t {
             TExpr::ShareOf(..) | TExpr::Binary(BinOp::Div, ..) => return true,
-            TExpr::Slot(n) => {
+            TExpr::Slot(n) | TExpr::My(n) => {
                 if matches!(quotients.get(*n), Some(true)) {
                     return true;
                 }

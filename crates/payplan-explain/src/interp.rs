@@ -74,6 +74,8 @@ impl Values<'_> {
         Ok(match t {
             TExpr::Const(v) => *v,
             TExpr::Slot(n) => self.slot(*n, m)?,
+            // `my`: the value at the earning member, the aggregate's owner.
+            TExpr::My(n) => self.slot(*n, outer)?,
             TExpr::Not(a) => Val::Bool(!truth(self.value(a, m, outer)?)),
             TExpr::Neg(a) => Val::Dec(-dec(self.value(a, m, outer)?)),
             TExpr::If(c, a, b) => {

@@ -18,6 +18,7 @@
 //! ([`Check::NotChecked`]), never evaluated: it may not even be computable.
 
 mod conditions;
+mod earner;
 mod interp;
 mod sources;
 mod text;
@@ -443,10 +444,11 @@ impl Values<'_> {
 
 /// The nodes a formula reads, through `let`s (plain expressions) but not
 /// into aggregates: the aggregates, and the plain values.
-fn reads(plan: &TypedPlan, t: &TExpr) -> (Vec<NodeId>, Vec<NodeId>) {
+/// Of an aggregate copied for `my`, only the copy `m` reads.
+fn reads(v: &Values<'_>, t: &TExpr, m: MemberIx) -> Result<(Vec<NodeId>, Vec<NodeId>), Arith> {
+    let plan = v.plan;
     let (mut parts, mut plain) = (Vec::new(), Vec::new());
-    let mut stack = Vec::new();
-    t.for_each_slot(&mut |n| stack.push(n));
+    let mut stack = earner::chosen_slots(v, t, m)?;
     stack.reverse();
     let mut seen = Vec::new();
     while let Some(n) = stack.pop() {
@@ -458,14 +460,13 @@ fn reads(plan: &TypedPlan, t: &TExpr) -> (Vec<NodeId>, Vec<NodeId>) {
             Some(k) if sources::has_sources(k) => parts.push(n),
             Some(NodeKind::Expr(e)) if !plan.nodes.get(n).is_some_and(|x| x.global) => {
                 plain.push(n);
-                let mut inner = Vec::new();
-                e.for_each_slot(&mut |s| inner.push(s));
+                let inner = earner::chosen_slots(v, e, m)?;
                 stack.extend(inner.into_iter().rev());
             }
             _ => plain.push(n),
         }
     }
-    (parts, plain)
+    Ok((parts, plain))
 }
 
 fn bonus_explanation(
@@ -540,7 +541,7 @@ fn work_out(
     m: MemberIx,
     options: ExplainOptions,
 ) -> Result<(), Arith> {
-    let (part_nodes, mut plain) = reads(v.plan, amount);
+    let (part_nodes, mut plain) = reads(v, amount, m)?;
     v.in_text_order(&mut plain)?;
     for n in part_nodes {
         b.parts.push(part(v, n, m, options)?);
@@ -616,15 +617,16 @@ fn part(
         }
         Ok(())
     };
-    let mut with = Vec::new();
+    let mut with: Vec<Quantity>;
     let mut levels = None;
     let node = v.node(n)?;
     let function = match &node.kind {
         NodeKind::Aggregate(agg) => {
             sources::sources(v, agg, m, &mut take)?;
+            with = earner::my_values(v, agg, m)?;
             if let Some(sources::LevelRange { from, to, bound }) = sources::level_range(v, agg, m)?
             {
-                with = v.quantities(bound, m)?;
+                with.extend(v.quantities(bound, m)?);
                 let word = match agg.relation {
                     payplan_check::TRelation::Generations { .. } => "generation",
                     _ => "level",

@@ -122,6 +122,9 @@ pub enum ExprKind {
     /// `within left`: true at a member that lies in the aggregating member's
     /// left (or right) placement subtree.
     Within(Ident),
+    /// `my pct`: inside an aggregate, the earning member's value of `pct`
+    /// rather than the source member's.
+    My(Ident),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If {

@@ -73,6 +73,8 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("by", Role::ExprStart, true),
     kw("count", Role::ExprStart, true),
     kw("within", Role::ExprStart, true),
+    // `my pct`: the earning member's value inside an aggregate; contextual.
+    kw("my", Role::ExprStart, false),
     kw("then", Role::ExprPart, true),
     kw("else", Role::ExprPart, true),
     kw("over", Role::ExprPart, true),

@@ -175,6 +175,7 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         | Rule::count_call
         | Rule::call
         | Rule::within_expr
+        | Rule::my_expr
         | Rule::op_not
         | Rule::op_neg => "an expression",
         Rule::op_or

@@ -332,6 +332,11 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             }
         }
         Rule::rank_table => ExprKind::RankTable(rank_table(pair)?),
+        Rule::my_expr => ExprKind::My(ident(
+            meaningful(pair)
+                .next()
+                .ok_or(SyntaxError::Internal { span })?,
+        )),
         Rule::within_expr => ExprKind::Within(ident(
             meaningful(pair)
                 .next()

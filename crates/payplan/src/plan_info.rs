@@ -174,7 +174,7 @@ fn basis_of(typed: &TypedPlan, amount: &TExpr) -> Basis {
                 stack.push(b);
             }
             TExpr::RankTable { entries, .. } => stack.extend(entries),
-            TExpr::Slot(node) => {
+            TExpr::Slot(node) | TExpr::My(node) => {
                 match seen.get_mut(*node) {
                     Some(s) if !*s => *s = true,
                     _ => continue,
