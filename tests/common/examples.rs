@@ -26,20 +26,10 @@ pub const PENDING: &[Pending] = &[
         fails_at: "weaker_leg div 200",
     },
     Pending {
-        plan: "hbn_leadership_goal",
-        feature: "`my goal` inside an aggregate (branch v2-my)",
-        fails_at: "my goal",
-    },
-    Pending {
         plan: "matrix_3x7",
         feature: "`uses matrix 3 wide`, `matrix levels 1..7`, `full(...)`, exports \
                   `matrix_parent` and `matrix_position` (branch v2-matrix)",
         fails_at: "uses matrix 3 wide",
-    },
-    Pending {
-        plan: "two_tier_lower_plan",
-        feature: "`my premium` inside an aggregate (branch v2-my)",
-        fails_at: "my premium",
     },
 ];
 
