@@ -305,6 +305,18 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         .parse(pair.into_inner())
 }
 
+/// A bracketed expression spans its brackets, so that the text of an
+/// expression ending in one (`peers * (2% of cv)`) is shown whole.
+fn parenthesized(pair: Pair<'_, Rule>, span: Span) -> Result<Expr, SyntaxError> {
+    let inner = meaningful(pair)
+        .next()
+        .ok_or(SyntaxError::Internal { span })?;
+    Ok(Expr {
+        span,
+        ..expr(inner)?
+    })
+}
+
 fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
     let span = span_of(&pair);
     let kind = match pair.as_rule() {
@@ -313,13 +325,7 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
         Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
         Rule::name => ExprKind::Name(ident(pair)),
         Rule::expr => return expr(pair),
-        Rule::paren => {
-            return expr(
-                meaningful(pair)
-                    .next()
-                    .ok_or(SyntaxError::Internal { span })?,
-            );
-        }
+        Rule::paren => return parenthesized(pair, span),
         Rule::if_expr => {
             let mut inner = meaningful(pair);
             let condition = expr(inner.next().ok_or(SyntaxError::Internal { span })?)?;
@@ -497,11 +503,7 @@ fn bound(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
             kind: ExprKind::Name(ident(inner)),
             span,
         }),
-        Rule::paren => expr(
-            meaningful(inner)
-                .next()
-                .ok_or(SyntaxError::Internal { span })?,
-        ),
+        Rule::paren => parenthesized(inner, span),
         _ => expr(inner),
     }
 }

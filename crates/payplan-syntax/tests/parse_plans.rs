@@ -21,3 +21,16 @@ fn every_plan_in_plans_parses() {
     }
     assert!(n >= 6);
 }
+
+/// A bonus amount ending in a bracket spans the bracket: explanations and
+/// diagnostics quote the amount's text whole, `peers * (2% of cv)`.
+#[test]
+fn a_bracketed_expression_spans_its_brackets() {
+    let text = "bonus b pays peers * (2% of cv)\n";
+    let plan = payplan_syntax::parse(text).unwrap();
+    let Some(payplan_syntax::ast::Statement::Bonus(bonus)) = plan.statements.first() else {
+        panic!("expected a bonus, got {:?}", plan.statements);
+    };
+    let span = bonus.amount.span;
+    assert_eq!(&text[span.start..span.end], "peers * (2% of cv)");
+}
