@@ -98,6 +98,25 @@ pub enum CheckError {
         path: Vec<(String, Span)>,
         kind: CycleKind,
     },
+    /// `uses matrix 40 wide`: a matrix has 2 to 16 positions under each member.
+    #[error("a matrix {width} wide is not supported")]
+    MatrixWidth { width: u64, span: Span },
+    /// `matrix levels`, `full(...)` or a matrix export in a plan without `uses matrix`.
+    #[error("`{feature}` needs the forced matrix")]
+    NeedsMatrix { feature: String, span: Span },
+    /// `full(children)`: only matrix levels have a fixed number of positions.
+    #[error("`full` takes matrix levels, not `{relation}`")]
+    FullNotMatrix { relation: String, span: Span },
+    /// `full(matrix levels 1..depth)`: the positions to fill must be known.
+    #[error("`full` needs matrix levels written as numbers")]
+    FullLevelsNotFixed { span: Span },
+    /// `uses matrix 3 wide from columns id, pos`: a column that cannot hold the matrix.
+    #[error("column `{name}` cannot hold the matrix placement")]
+    MatrixColumn {
+        name: String,
+        span: Span,
+        reason: String,
+    },
     #[error("`{rank}` is not a rank of this plan")]
     UnknownRank {
         rank: String,
@@ -236,6 +255,8 @@ pub enum CycleKind {
     UpAndDown,
     /// Through a network total or the placement tree, which cannot recurse.
     Global,
+    /// Through matrix levels, whose values are computed before the aggregate.
+    Matrix,
 }
 
 /// "levels 1..3 need 3 rates", "level 2 needs 1 rate".
@@ -305,7 +326,12 @@ impl CheckError {
             | RatesWithoutLevels { span }
             | RatesNeedSum { span, .. }
             | RateNotFixed { span, .. }
-            | RateCount { span, .. } => *span,
+            | RateCount { span, .. }
+            | MatrixWidth { span, .. }
+            | NeedsMatrix { span, .. }
+            | FullNotMatrix { span, .. }
+            | FullLevelsNotFixed { span }
+            | MatrixColumn { span, .. } => *span,
         }
     }
 
@@ -364,6 +390,13 @@ impl CheckError {
             }
             NeedsPlacement { .. } => "add `uses placement tree` to the plan and give the network `placement` and `leg` columns".into(),
             Cycle { path, kind, .. } => cycle_help(path, *kind),
+            MatrixWidth { .. } => {
+                "give each member 2 to 16 positions, as in `uses matrix 3 wide`".into()
+            }
+            NeedsMatrix { .. } => {
+                "add `uses matrix 3 wide` to the plan and give the network a `joined` column".into()
+            }
+            MatrixColumn { reason, .. } => format!("{reason}; name another column"),
             _ => return None,
         })
     }
@@ -405,6 +438,10 @@ impl CheckError {
             }
             RateNotFixed { .. } => "write each level's rate as a percentage, such as `5%`".into(),
             RateCount { what, .. } => format!("give one rate per {what}, in order: `at 10%, 5%, 3%`"),
+            FullNotMatrix { .. } => "write `full(matrix levels 1..3)` or `full(matrix level 2)`".into(),
+            FullLevelsNotFixed { .. } => {
+                "write the levels as numbers, as in `full(matrix levels 1..3)`".into()
+            }
             _ => return None,
         })
     }
@@ -426,6 +463,9 @@ fn cycle_help(path: &[(String, Span)], kind: CycleKind) -> String {
         ),
         CycleKind::Global => format!(
             "{chain}; a network total or a placement subtree cannot depend on the value it feeds"
+        ),
+        CycleKind::Matrix => format!(
+            "{chain}; an aggregate over matrix levels cannot depend on the value it feeds"
         ),
     }
 }

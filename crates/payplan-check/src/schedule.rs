@@ -18,6 +18,10 @@ enum Edge {
     Up,
     /// At members of a placement subtree, or at every member (a total).
     Other,
+    /// At matrix descendants: the matrix is a tree of its own, unrelated to
+    /// the sponsor tree's order, so what a matrix aggregate reads is
+    /// computed for every member first (the aggregate is a stage of its own).
+    Matrix,
 }
 
 /// How a part evaluated in `scope` reads the nodes it names.
@@ -35,6 +39,7 @@ fn edge_kinds(scope: Scope<'_>) -> &'static [Edge] {
             TRelation::Group => &[Edge::Local, Edge::Down],
             TRelation::Upline => &[Edge::Up],
             TRelation::Placement(_) => &[Edge::Other],
+            TRelation::MatrixLevels { .. } => &[Edge::Matrix],
         },
     }
 }
@@ -48,7 +53,7 @@ fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
             for &kind in edge_kinds(scope) {
                 t.for_each_slot(&mut |n| {
                     let global = nodes.get(n).is_some_and(|x| x.global);
-                    let kind = if global && kind != Edge::Other {
+                    let kind = if global && !matches!(kind, Edge::Other | Edge::Matrix) {
                         Edge::Local
                     } else {
                         kind
@@ -170,10 +175,11 @@ fn sweepable(node: Option<&Node>) -> bool {
     node.is_some_and(|node| {
         !node.global
             && match &node.kind {
-                NodeKind::Aggregate(agg) => {
-                    !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
-                }
-                NodeKind::Input { .. } | NodeKind::Total { .. } => false,
+                NodeKind::Aggregate(agg) => !matches!(
+                    agg.relation,
+                    TRelation::Upline | TRelation::Placement(_) | TRelation::MatrixLevels { .. }
+                ),
+                NodeKind::Input { .. } | NodeKind::Total { .. } | NodeKind::Matrix(_) => false,
                 _ => true,
             }
     })
@@ -260,6 +266,9 @@ fn recursive_stage(
             kind,
         }
     };
+    if has(Edge::Matrix) {
+        return Err(cycle_error(CycleKind::Matrix, &|_| true));
+    }
     if has(Edge::Other) {
         return Err(cycle_error(CycleKind::Global, &|_| true));
     }

@@ -184,6 +184,15 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
             Some(Program::Aggregate(agg)) if matches!(agg.relation, Relation::Placement(_)) => {
                 self.placement(node)?;
             }
+            Some(Program::Aggregate(agg))
+                if matches!(agg.relation, Relation::MatrixLevels { .. }) =>
+            {
+                self.matrix_levels(node)?;
+            }
+            Some(Program::Matrix(what)) => {
+                let what = *what;
+                self.matrix_place(node, what)?;
+            }
             _ => {
                 let pushing: &[NodeId] = if self.pushes(node) {
                     std::slice::from_ref(&node)
@@ -313,7 +322,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                         slots.checked_mul(*width).ok_or(NO_STATE)?
                     ])
                 }
-                Relation::Placement(_) => State::None,
+                Relation::Placement(_) | Relation::MatrixLevels { .. } => State::None,
             },
             Some(Program::Differential { buckets, .. }) => {
                 let len = slots.checked_mul(buckets.len()).ok_or(NO_STATE)?;
@@ -328,9 +337,10 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     /// Whether a node's pass pushes state from members to their sponsors.
     pub(crate) fn pushes(&self, node: NodeId) -> bool {
         match self.ctx.programs.get(node) {
-            Some(Program::Aggregate(agg)) => {
-                !matches!(agg.relation, Relation::Upline | Relation::Placement(_))
-            }
+            Some(Program::Aggregate(agg)) => !matches!(
+                agg.relation,
+                Relation::Upline | Relation::Placement(_) | Relation::MatrixLevels { .. }
+            ),
             Some(Program::Differential { .. }) => true,
             _ => false,
         }

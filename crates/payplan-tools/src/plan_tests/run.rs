@@ -530,6 +530,22 @@ impl<'a> Actual<'a> {
                     *a == expected,
                 ))
             }
+            ExportValue::Text(a) => {
+                // An empty text (a matrix root's parent) is written `none`.
+                let expected = if value.text == "none" {
+                    String::new()
+                } else {
+                    value.text.clone()
+                };
+                let shown = |t: &str| {
+                    if t.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        t.to_owned()
+                    }
+                };
+                Ok((shown(&expected), shown(a), *a == expected))
+            }
             ExportValue::Bool(a) => {
                 let expected = match value.text.as_str() {
                     "true" => true,

@@ -1,0 +1,146 @@
+//! R9, the forced matrix (`plans/matrix.plan`): every case of
+//! tests/conformance-v2/matrix through the binary and through the library,
+//! payouts and members tables compared byte for byte, and every bad network
+//! of tests/conformance-v2/bad-networks refused with exit status 2 on the
+//! line `matrix-expected.csv` gives.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::binary::payplan;
+use common::cases::{diff, normalize, plan_path, root};
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Every case folder of tests/conformance-v2/matrix, sorted.
+fn matrix_cases() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance-v2/matrix"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("network.csv").exists())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 8, "found only {} matrix cases", dirs.len());
+    dirs
+}
+
+fn expected(dir: &Path, file: &str) -> String {
+    normalize(&std::fs::read_to_string(dir.join(file)).unwrap())
+}
+
+#[test]
+fn every_matrix_case_through_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (i, dir) in matrix_cases().iter().enumerate() {
+        let members = tmp.path().join(format!("members-{i}.csv"));
+        let out = payplan(&[
+            "run".to_string(),
+            s(&plan_path("matrix")),
+            "--network".into(),
+            s(&dir.join("network.csv")),
+            "--members".into(),
+            s(&members),
+        ]);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if out.code != 0 {
+            failures.push(format!("{name}: exit status {}\n{}", out.code, out.stderr));
+            continue;
+        }
+        let (want, got) = (expected(dir, "payouts.csv"), normalize(&out.stdout));
+        if want != got {
+            failures.push(format!("{name}: payouts differ\n{}", diff(&want, &got)));
+        }
+        let got = normalize(&std::fs::read_to_string(&members).unwrap());
+        let want = expected(dir, "members.csv");
+        if want != got {
+            failures.push(format!("{name}: members differ\n{}", diff(&want, &got)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_matrix_case_through_the_library() {
+    let plan = common::cases::plan("matrix");
+    let mut failures = Vec::new();
+    for dir in matrix_cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let network = plan.load_network(&dir.join("network.csv")).unwrap();
+        let outcome = plan.run(&network).unwrap();
+        let (want, got) = (
+            expected(&dir, "payouts.csv"),
+            normalize(&outcome.payouts_csv()),
+        );
+        if want != got {
+            failures.push(format!("{name}: payouts differ\n{}", diff(&want, &got)));
+        }
+        let (want, got) = (
+            expected(&dir, "members.csv"),
+            normalize(&outcome.members_csv()),
+        );
+        if want != got {
+            failures.push(format!("{name}: members differ\n{}", diff(&want, &got)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_bad_matrix_network_is_refused_on_its_line() {
+    let dir = root().join("tests/conformance-v2/bad-networks");
+    let mut reader = csv::Reader::from_path(dir.join("matrix-expected.csv")).unwrap();
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert_eq!(&row[2], "matrix");
+        let line: u64 = row[1].parse().unwrap();
+        let out = payplan(&[
+            "run".to_string(),
+            s(&plan_path("matrix")),
+            "--network".into(),
+            s(&dir.join(&row[0])),
+        ]);
+        let what = &row[0];
+        if out.code != 2 {
+            failures.push(format!("{what}: exit status {}", out.code));
+        }
+        if !out.stdout.is_empty() {
+            failures.push(format!("{what}: stdout not empty"));
+        }
+        if !out.stderr.contains(&format!("line {line}:")) {
+            failures.push(format!(
+                "{what}: stderr does not name line {line}:\n{}",
+                out.stderr
+            ));
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 10);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every file of the shared bad-networks folder lacks `joined`: R9 refuses
+/// each at line 1.
+#[test]
+fn a_network_without_joined_is_refused_at_the_header() {
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("matrix")),
+        "--network".into(),
+        s(&root().join("tests/conformance/unilevel/levels-and-threshold/network.csv")),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("line 1:"), "{}", out.stderr);
+    assert!(out.stderr.contains("`joined`"), "{}", out.stderr);
+}
