@@ -249,6 +249,7 @@ fn build_network(
             if schema.placement {
                 known.extend(["placement".into(), "leg".into()]);
             }
+            known.extend(schema.matrix_columns().into_iter().map(String::from));
             known.extend(schema.columns.iter().map(|c| c.name.clone()));
             if let Some(column) = header.iter().find(|c| !known.contains(&c.text)) {
                 return Err(PlanTestError::UnknownColumn {
