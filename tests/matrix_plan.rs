@@ -144,3 +144,69 @@ fn a_network_without_joined_is_refused_at_the_header() {
     assert!(out.stderr.contains("line 1:"), "{}", out.stderr);
     assert!(out.stderr.contains("`joined`"), "{}", out.stderr);
 }
+
+/// A random network with `joined`: sponsors drawn from the members before
+/// (often the same few, so that levels fill and spill over), `joined` a few
+/// days after the sponsor's (ties among recruits), rows shuffled.
+fn random_network(seed: u64, n: usize) -> String {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % below.max(1)
+    };
+    let mut joined = vec![0u64; n];
+    let mut rows = Vec::with_capacity(n);
+    for i in 0..n {
+        let sponsor = match (i, next(10)) {
+            (0, _) | (_, 0) => None,
+            (_, 1..=5) => Some(next(i.min(4) as u64) as usize),
+            _ => Some(next(i as u64) as usize),
+        };
+        joined[i] = match sponsor {
+            None => 1 + next(3),
+            Some(s) => joined[s] + 1 + next(3),
+        };
+        let pv = if next(3) == 0 {
+            100 + next(100)
+        } else {
+            next(100)
+        };
+        let cv = format!("{}.{:02}", next(3000) as i64 - 200, next(100));
+        let sponsor = sponsor.map(|s| format!("m{s}")).unwrap_or_default();
+        rows.push(format!("m{i},{sponsor},{pv},{cv},{}", joined[i]));
+    }
+    for i in (1..n).rev() {
+        let j = next(i as u64 + 1) as usize;
+        rows.swap(i, j);
+    }
+    format!("id,sponsor,pv,cv,joined\n{}\n", rows.join("\n"))
+}
+
+/// The engine agrees with the brute-force oracle (tests/common/oracle.rs,
+/// which rescans the sponsor's subtree for every recruit) on random networks.
+#[test]
+fn the_engine_agrees_with_the_oracle_on_random_networks() {
+    let plan = common::cases::plan("matrix");
+    for seed in 0..40u64 {
+        let n = 1 + (seed as usize * 37) % 400;
+        let text = random_network(seed, n);
+        let expected = common::oracle::run("matrix", &text);
+        let network = payplan::Network::from_csv_reader(text.as_bytes(), plan.schema()).unwrap();
+        let outcome = plan.run(&network).unwrap();
+        assert_eq!(
+            normalize(&outcome.payouts_csv()),
+            normalize(&expected.payouts_csv),
+            "seed {seed}: payouts\n{}",
+            diff(&expected.payouts_csv, &outcome.payouts_csv())
+        );
+        assert_eq!(
+            normalize(&outcome.members_csv()),
+            normalize(expected.members_csv.as_deref().unwrap()),
+            "seed {seed}: members"
+        );
+    }
+}

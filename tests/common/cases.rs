@@ -33,11 +33,25 @@ pub const PLANS: [&str; 6] = [
     "hybrid",
 ];
 
-/// Every `<plan>/<case>/` folder of tests/conformance.
+/// The reference plans of tests/conformance-v2 whose cases have the
+/// layout of tests/conformance (`network.csv`, `payouts.csv`, `members.csv`).
+pub const PLANS_V2: [&str; 1] = ["matrix"];
+
+/// Every `<plan>/<case>/` folder of tests/conformance, then of the
+/// version-2 plans of tests/conformance-v2 with the same layout.
 pub fn cases() -> Vec<Case> {
-    let base = root().join("tests/conformance");
     let mut out = Vec::new();
-    for plan in PLANS {
+    for (base, plans) in [
+        (root().join("tests/conformance"), &PLANS[..]),
+        (root().join("tests/conformance-v2"), &PLANS_V2[..]),
+    ] {
+        cases_in(&base, plans, &mut out);
+    }
+    out
+}
+
+fn cases_in(base: &Path, plans: &[&str], out: &mut Vec<Case>) {
+    for &plan in plans {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(base.join(plan))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -53,7 +67,6 @@ pub fn cases() -> Vec<Case> {
             });
         }
     }
-    out
 }
 
 /// LF line endings and a final newline.
