@@ -203,11 +203,12 @@ impl Builder {
     }
 
     /// Puts the children of every member in position order (the file
-    /// variant may give them in any order) and lists members in matrix preorder.
-    fn finish(mut self) -> Matrix {
+    /// variant may give them in any order; `in_order` when they were
+    /// attached so) and lists members in matrix preorder.
+    fn finish(mut self, in_order: bool) -> Matrix {
         let n = self.parent.len();
         let mut kids: Vec<u32> = Vec::new();
-        for row in 0..n {
+        for row in (0..n).filter(|_| !in_order) {
             kids.clear();
             let mut c = self.first_child.get(row).copied().unwrap_or(NONE);
             while c != NONE {
@@ -272,7 +273,10 @@ pub(crate) fn place(sponsor: &[u32], joined: &[u64], width: u8) -> Matrix {
     let n = sponsor.len();
     let mut b = Builder::new(n, width);
     let mut by_join: Vec<u32> = (0..n as u32).collect();
-    by_join.sort_by_key(|&row| (joined.get(row as usize).copied().unwrap_or(0), row));
+    // Files are often in join order already: then row order is the order.
+    if !joined.is_sorted() {
+        by_join.sort_by_key(|&row| (joined.get(row as usize).copied().unwrap_or(0), row));
+    }
     // Recruits still to place, per sponsor: its queue is dropped after the last.
     let mut waiting = vec![0u32; n];
     for &s in sponsor {
@@ -333,13 +337,16 @@ pub(crate) fn place(sponsor: &[u32], joined: &[u64], width: u8) -> Matrix {
                     *slot = NONE;
                 }
                 if let Some(q) = queues.get_mut(qi as usize) {
-                    *q = VecDeque::new();
+                    // Kept for the next sponsor, unless it grew large.
+                    q.clear();
+                    q.shrink_to(64);
                 }
                 free.push(qi);
             }
         }
     }
-    b.finish()
+    // Each node's children were attached in positions 1, 2, 3.
+    b.finish(true)
 }
 
 /// The first row (in row order) whose `joined` is not above its sponsor's:
@@ -411,7 +418,7 @@ pub(crate) fn from_columns(
         *mask |= bit;
         b.attach(p, row as u32, pos);
     }
-    let matrix = b.finish();
+    let matrix = b.finish(false);
     if matrix.order.len() < n {
         let mut reached = vec![false; n];
         for &row in &matrix.order {
