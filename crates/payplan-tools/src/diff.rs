@@ -445,7 +445,11 @@ mod tests {
     use payplan::{ColumnSpec, Value};
 
     fn schema(columns: Vec<ColumnSpec>, placement: bool) -> Schema {
-        Schema { columns, placement }
+        Schema {
+            columns,
+            placement,
+            matrix: None,
+        }
     }
 
     #[test]
