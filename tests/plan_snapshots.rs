@@ -18,13 +18,9 @@ fn every_plan_on_the_example_network() {
     for path in plans {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let plan = common::cases::plan(&name);
-        let own = root.join(format!("examples/{name}-network.csv"));
-        let file = if own.exists() {
-            own
-        } else {
-            root.join("examples/network.csv")
-        };
-        let network = plan.load_network(&file).unwrap();
+        let network = plan
+            .load_network(&common::cases::example_network_path(&name))
+            .unwrap();
         let outcome = plan.run(&network).unwrap();
         let totals: Vec<String> = outcome
             .totals

@@ -38,6 +38,7 @@ fn the_reference_plans_pass_their_own_tests() {
         "breakaway",
         "binary",
         "hybrid",
+        "matrix",
     ] {
         assert!(
             out.stdout.contains(&format!("plans/{plan}.tests: ")),

@@ -16,6 +16,18 @@ pub fn plan_path(plan: &str) -> PathBuf {
     root().join("plans").join(format!("{plan}.plan"))
 }
 
+/// The example network `plan` runs on: `examples/<plan>-network.csv`
+/// where the plan reads columns `examples/network.csv` lacks (the matrix's
+/// `joined`), else `examples/network.csv`.
+pub fn example_network_path(plan: &str) -> PathBuf {
+    let own = root().join(format!("examples/{plan}-network.csv"));
+    if own.exists() {
+        own
+    } else {
+        root().join("examples/network.csv")
+    }
+}
+
 /// Compiles `plans/<plan>.plan`.
 pub fn plan(plan: &str) -> payplan::Plan {
     let path = plan_path(plan);
