@@ -210,3 +210,37 @@ fn the_engine_agrees_with_the_oracle_on_random_networks() {
         );
     }
 }
+
+/// `payplan gen --joined` networks of every shape run on the matrix plan
+/// and agree with the oracle (a star spills over through many levels, a
+/// chain makes a matrix as deep as the network).
+#[test]
+fn generated_networks_with_joined_agree_with_the_oracle() {
+    let plan = common::cases::plan("matrix");
+    for shape in payplan_gen::Shape::ALL {
+        let options = payplan_gen::GenOptions {
+            members: 1500,
+            seed: 11,
+            shape,
+            placement: false,
+            new: false,
+            joined: true,
+        };
+        let mut bytes = Vec::new();
+        payplan_gen::generate(&options, &mut bytes, &mut |_| {}).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let expected = common::oracle::run("matrix", &text);
+        let network = payplan::Network::from_csv_reader(text.as_bytes(), plan.schema()).unwrap();
+        let outcome = plan.run(&network).unwrap();
+        assert_eq!(
+            normalize(&outcome.payouts_csv()),
+            normalize(&expected.payouts_csv),
+            "{shape:?}"
+        );
+        assert_eq!(
+            normalize(&outcome.members_csv()),
+            normalize(expected.members_csv.as_deref().unwrap()),
+            "{shape:?}"
+        );
+    }
+}

@@ -335,6 +335,7 @@ fn every_reference_plan_on_generated_networks_has_the_properties() {
                 shape,
                 placement: name == "binary",
                 new: name == "hybrid",
+                joined: false,
             };
             let mut csv = Vec::new();
             generate(&options, &mut csv, &mut |_| {}).unwrap();
