@@ -244,3 +244,72 @@ fn generated_networks_with_joined_agree_with_the_oracle() {
         );
     }
 }
+
+/// `matrix children`, `matrix level k`, `matrix levels a..b` (with `any`)
+/// and `full(...)` on every conformance network, against the matrix the
+/// case's members table gives, counted by brute force.
+#[test]
+fn matrix_relations_match_the_members_table() {
+    let source = "plan \"relations\"\ncurrency USD\nrounding 2 half_even\nuses matrix 3 wide\n\
+        input pv: volume\ninput cv: money\n\
+        bonus none pays 0\n\
+        export kids = count(matrix children)\n\
+        export second = sum(cv over matrix level 2)\n\
+        export deep = count(matrix levels 2..4 where pv >= 100)\n\
+        export any_active = any(pv >= 100 over matrix levels 1..2)\n\
+        export first_full = full(matrix level 1)\n\
+        export two_full = full(matrix levels 1..2)\n";
+    let plan = payplan::Plan::compile(source, "relations.plan").unwrap();
+    for dir in matrix_cases() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let (_, members) =
+            common::cases::read_table(&std::fs::read_to_string(dir.join("members.csv")).unwrap());
+        let (header, rows) =
+            common::cases::read_table(&std::fs::read_to_string(dir.join("network.csv")).unwrap());
+        let col = |c: &str| header.iter().position(|h| h == c).unwrap();
+        let value = |id: &str, c: &str| -> rust_decimal::Decimal {
+            let row = rows.iter().find(|r| r[col("id")] == id).unwrap();
+            row[col(c)].parse().unwrap()
+        };
+        let parent: std::collections::HashMap<&str, &str> = members
+            .iter()
+            .map(|r| (r[0].as_str(), r[1].as_str()))
+            .collect();
+        // The matrix ancestors of `d`, nearest first.
+        let ancestors = |d: &str| {
+            let mut out = Vec::new();
+            let mut cur = parent[d];
+            while !cur.is_empty() {
+                out.push(cur);
+                cur = parent[cur];
+            }
+            out
+        };
+        let mut at_level: std::collections::HashMap<(&str, usize), Vec<&str>> = Default::default();
+        for d in parent.keys() {
+            for (k, a) in ancestors(d).into_iter().enumerate() {
+                at_level.entry((a, k + 1)).or_default().push(d);
+            }
+        }
+        let level = |m: &str, k: usize| at_level.get(&(m, k)).cloned().unwrap_or_default();
+        let network = plan.load_network(&dir.join("network.csv")).unwrap();
+        let outcome = plan.run(&network).unwrap();
+        for row in &outcome.members {
+            let m = row.member.as_str();
+            let active = |d: &&str| value(d, "pv") >= rust_decimal::Decimal::from(100);
+            let kids = level(m, 1).len();
+            let second: rust_decimal::Decimal = level(m, 2).iter().map(|d| value(d, "cv")).sum();
+            let deep = (2..=4).flat_map(|k| level(m, k)).filter(active).count();
+            let any_active = (1..=2).flat_map(|k| level(m, k)).any(|d| active(&d));
+            let expected = [
+                payplan::ExportValue::Number(kids.into()),
+                payplan::ExportValue::Number(second.round_dp(2)),
+                payplan::ExportValue::Number(deep.into()),
+                payplan::ExportValue::Bool(any_active),
+                payplan::ExportValue::Bool(kids == 3),
+                payplan::ExportValue::Bool(kids == 3 && level(m, 2).len() == 9),
+            ];
+            assert_eq!(row.values, expected, "{name}: {m}");
+        }
+    }
+}
