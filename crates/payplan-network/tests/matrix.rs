@@ -208,3 +208,41 @@ fn a_million_star_and_chain() {
         assert_eq!(m.order().len(), n);
     }
 }
+
+/// The builder reads a matrix given as parent and position, with the
+/// loader's checks, named by entry.
+#[test]
+fn the_builder_reads_a_matrix_from_cells() {
+    let member = |id: &str, sponsor: Option<&str>, parent: &str, position: &str| {
+        let mut m = MemberRecord::new(id, sponsor);
+        m.values = vec![None, None]
+            .into_iter()
+            .map(|_: Option<()>| Some(payplan_network::Value::Decimal(1.into())))
+            .collect();
+        m.matrix = MatrixCells {
+            joined: String::new(),
+            parent: parent.into(),
+            position: position.into(),
+        };
+        m
+    };
+    let mut b = NetworkBuilder::new(schema(columns()));
+    b.add(member("A", None, "", ""));
+    b.add(member("B", Some("A"), "A", "2"));
+    b.add(member("C", Some("A"), "A", "1"));
+    let net = b.build().unwrap();
+    let m = net.matrix().unwrap();
+    let a = net.index_of("A").unwrap();
+    let ids: Vec<&str> = m.children(a).map(|c| net.id(c)).collect();
+    assert_eq!(ids, ["C", "B"], "children by position");
+    let mut b = NetworkBuilder::new(schema(columns()));
+    b.add(member("A", None, "", ""));
+    b.add(member("B", Some("A"), "A", "2"));
+    b.add(member("C", Some("A"), "A", "2"));
+    let err = b.build().unwrap_err();
+    assert!(
+        matches!(err, NetworkError::MatrixPositionTaken { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.location().unwrap().to_string(), "entry 3");
+}
