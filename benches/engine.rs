@@ -51,6 +51,7 @@ fn network_csv(schema: &Schema, members: u64) -> Vec<u8> {
         shape: Shape::Mlm,
         placement: schema.placement,
         new: schema.columns.iter().any(|c| c.name == "new"),
+        joined: schema.matrix.is_some(),
     };
     let mut csv = Vec::new();
     generate(&options, &mut csv, &mut |_| {}).unwrap();

@@ -168,6 +168,7 @@ fn main() -> ExitCode {
         shape: args.shape,
         placement: plan.schema().placement,
         new: plan.schema().columns.iter().any(|c| c.name == "new"),
+        joined: plan.schema().matrix.is_some(),
     };
     let n = args.members;
     println!(

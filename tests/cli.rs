@@ -584,6 +584,7 @@ fn a_closed_pipe_ends_a_command_silently_with_success() {
         shape: payplan_gen::Shape::Mlm,
         placement: false,
         new: false,
+        joined: false,
     };
     let mut csv = Vec::new();
     payplan_gen::generate(&options, &mut csv, &mut |_| {}).unwrap();

@@ -229,6 +229,22 @@ fn explain_text_of_every_plan() {
     }
 }
 
+/// A matrix bonus taken apart by matrix level, and the completion bonus's
+/// `full(...)` with the count it compares.
+#[test]
+fn explain_text_of_the_matrix_plan() {
+    let (code, stdout, stderr) = payplan(&[
+        "explain",
+        "plans/matrix.plan",
+        "--network",
+        "examples/matrix-network.csv",
+        "--member",
+        "ben",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("explain_matrix_ben", stdout);
+}
+
 #[test]
 fn explain_json_is_the_library_explanation() {
     let (code, stdout, _) = payplan(&[

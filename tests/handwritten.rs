@@ -118,6 +118,7 @@ fn check_generated(plan_name: &str, hand: fn(&Network) -> Vec<Payout>) {
                 shape,
                 placement: false,
                 new: false,
+                joined: false,
             };
             let mut csv = Vec::new();
             generate(&options, &mut csv, &mut |_| {}).unwrap();

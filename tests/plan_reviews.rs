@@ -12,8 +12,20 @@
 
 use std::path::{Path, PathBuf};
 
-/// The fixture networks, relative to the package root.
+/// The fixture networks, relative to the package root. A plan that reads
+/// columns they lack has its own fixture, `examples/<plan>-network.csv`
+/// (the matrix's `joined`), read in place of `examples/network.csv`.
 const FIXTURES: &[&str] = &["examples/network.csv"];
+
+/// The fixture `plan` reads in place of `fixture`.
+fn fixture_for(plan: &str, fixture: &str) -> String {
+    let own = format!("examples/{plan}-network.csv");
+    if fixture == "examples/network.csv" && package_root().join(&own).exists() {
+        own
+    } else {
+        fixture.to_owned()
+    }
+}
 
 fn package_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,6 +58,7 @@ fn reviews_and_payouts_of_every_plan_on_every_fixture() {
     for plan_path in plans() {
         let plan = compile(&plan_path);
         for fixture in FIXTURES {
+            let fixture = &fixture_for(&stem(&plan_path), fixture);
             let network = plan
                 .load_network(&package_root().join(fixture))
                 .unwrap_or_else(|e| panic!("{fixture}: {e}"));

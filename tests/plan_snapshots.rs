@@ -1,5 +1,7 @@
 //! What every plan in plans/ pays on the bundled example network, as a
-//! reviewer reads it: a plan change shows up as a snapshot diff.
+//! reviewer reads it: a plan change shows up as a snapshot diff. A plan
+//! that needs columns the example lacks reads `examples/<plan>-network.csv`,
+//! the example with those columns added (the matrix's `joined`).
 
 mod common;
 
@@ -17,7 +19,7 @@ fn every_plan_on_the_example_network() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let plan = common::cases::plan(&name);
         let network = plan
-            .load_network(&root.join("examples/network.csv"))
+            .load_network(&common::cases::example_network_path(&name))
             .unwrap();
         let outcome = plan.run(&network).unwrap();
         let totals: Vec<String> = outcome

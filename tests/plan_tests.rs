@@ -26,12 +26,13 @@ fn both(out: &Output) -> String {
     )
 }
 
-/// The six reference plans' test files, named one by one: `plans/examples/`
+/// The reference plans' test files (R1-R6 and R9), named one by one: `plans/examples/`
 /// holds more plans with tests of their own (tests/example_plans.rs).
-const REFERENCE_TESTS: [&str; 6] = [
+const REFERENCE_TESTS: [&str; 7] = [
     "plans/binary.tests",
     "plans/breakaway.tests",
     "plans/hybrid.tests",
+    "plans/matrix.tests",
     "plans/ranked.tests",
     "plans/unilevel.tests",
     "plans/unilevel_compressed.tests",
@@ -51,6 +52,7 @@ fn the_reference_plans_pass_their_own_tests() {
         "breakaway",
         "binary",
         "hybrid",
+        "matrix",
     ] {
         assert!(
             out.stdout.contains(&format!("plans/{plan}.tests: ")),

@@ -12,7 +12,7 @@
 mod common;
 
 use common::binary::{assert_refused, payplan};
-use common::cases::{plan, root, PLANS};
+use common::cases::{example_network_path, plan, root, PLANS};
 use payplan::{Decimal, Network, Plan};
 use payplan_gen::{generate, GenOptions, Shape};
 use payplan_tools::review::{self, Basis, Review};
@@ -30,16 +30,21 @@ fn plan_names() -> Vec<String> {
     names
 }
 
-fn example_network(plan: &Plan) -> Network {
-    plan.load_network(&root().join("examples/network.csv"))
-        .unwrap()
+/// A path under the package root as the binary is given it (relative).
+fn relative(path: &std::path::Path) -> String {
+    path.strip_prefix(root()).unwrap().display().to_string()
+}
+
+fn example_network(plan: &Plan, name: &str) -> Network {
+    plan.load_network(&example_network_path(name)).unwrap()
 }
 
 #[test]
 fn text_review_of_every_plan_on_the_example_network() {
     for name in plan_names() {
         let path = format!("plans/{name}.plan");
-        let out = payplan(&["review", &path, "--network", "examples/network.csv"]);
+        let network = relative(&example_network_path(&name));
+        let out = payplan(&["review", &path, "--network", &network]);
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         assert!(out.stderr.is_empty(), "{name}: {}", out.stderr);
         insta::assert_snapshot!(format!("review_text_{name}"), out.stdout);
@@ -59,18 +64,12 @@ fn review_help() {
 fn json_review_is_the_library_value() {
     for name in plan_names() {
         let path = format!("plans/{name}.plan");
-        let out = payplan(&[
-            "review",
-            &path,
-            "--network",
-            "examples/network.csv",
-            "--format",
-            "json",
-        ]);
+        let network = relative(&example_network_path(&name));
+        let out = payplan(&["review", &path, "--network", &network, "--format", "json"]);
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         let parsed: Review = serde_json::from_str(&out.stdout).unwrap();
         let compiled = plan(&name);
-        let expected = review::review(&compiled, &example_network(&compiled)).unwrap();
+        let expected = review::review(&compiled, &example_network(&compiled, &name)).unwrap();
         assert_eq!(parsed, expected, "{name}");
         // The shape hosts and tools rely on.
         let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -306,7 +305,7 @@ fn check_properties(review: &Review, plan: &Plan, network: &Network, what: &str)
 fn every_plan_on_the_example_network_has_the_properties() {
     for name in plan_names() {
         let compiled = plan(&name);
-        let network = example_network(&compiled);
+        let network = example_network(&compiled, &name);
         let review = review::review(&compiled, &network).unwrap();
         check_properties(&review, &compiled, &network, &name);
         // The example network has no refunds: nothing can be held back less
@@ -336,6 +335,7 @@ fn every_reference_plan_on_generated_networks_has_the_properties() {
                 shape,
                 placement: name == "binary",
                 new: name == "hybrid",
+                joined: false,
             };
             let mut csv = Vec::new();
             generate(&options, &mut csv, &mut |_| {}).unwrap();
@@ -355,7 +355,7 @@ fn every_reference_plan_on_generated_networks_has_the_properties() {
 fn the_reference_plans_hold_back_what_their_rules_say() {
     let breakage = |name: &str| {
         let compiled = plan(name);
-        review::review(&compiled, &example_network(&compiled)).unwrap()
+        review::review(&compiled, &example_network(&compiled, name)).unwrap()
     };
     // No `when`, no cap, no limit: nothing held back.
     let breakaway = breakage("breakaway");
@@ -418,7 +418,7 @@ fn the_basis_rule() {
     // The reference plans.
     let of = |name: &str| {
         let compiled = plan(name);
-        review::review(&compiled, &example_network(&compiled))
+        review::review(&compiled, &example_network(&compiled, name))
             .unwrap()
             .bonuses
             .iter()
@@ -579,7 +579,7 @@ fn ranks_are_counted_whether_exported_or_not() {
     assert_ne!(source, unexported);
     let exported = plan("ranked");
     let hidden = Plan::compile(&unexported, "ranked.plan").unwrap();
-    let network = example_network(&exported);
+    let network = example_network(&exported, "ranked");
     let a = review::review(&exported, &network).unwrap();
     let b = review::review(&hidden, &network).unwrap();
     assert_eq!(a.ranks, b.ranks);

@@ -16,6 +16,18 @@ pub fn plan_path(plan: &str) -> PathBuf {
     root().join("plans").join(format!("{plan}.plan"))
 }
 
+/// The example network `plan` runs on: `examples/<plan>-network.csv`
+/// where the plan reads columns `examples/network.csv` lacks (the matrix's
+/// `joined`), else `examples/network.csv`.
+pub fn example_network_path(plan: &str) -> PathBuf {
+    let own = root().join(format!("examples/{plan}-network.csv"));
+    if own.exists() {
+        own
+    } else {
+        root().join("examples/network.csv")
+    }
+}
+
 /// Compiles `plans/<plan>.plan`.
 pub fn plan(plan: &str) -> payplan::Plan {
     let path = plan_path(plan);
@@ -33,11 +45,25 @@ pub const PLANS: [&str; 6] = [
     "hybrid",
 ];
 
-/// Every `<plan>/<case>/` folder of tests/conformance.
+/// The reference plans of tests/conformance-v2 whose cases have the
+/// layout of tests/conformance (`network.csv`, `payouts.csv`, `members.csv`).
+pub const PLANS_V2: [&str; 1] = ["matrix"];
+
+/// Every `<plan>/<case>/` folder of tests/conformance, then of the
+/// version-2 plans of tests/conformance-v2 with the same layout.
 pub fn cases() -> Vec<Case> {
-    let base = root().join("tests/conformance");
     let mut out = Vec::new();
-    for plan in PLANS {
+    for (base, plans) in [
+        (root().join("tests/conformance"), &PLANS[..]),
+        (root().join("tests/conformance-v2"), &PLANS_V2[..]),
+    ] {
+        cases_in(&base, plans, &mut out);
+    }
+    out
+}
+
+fn cases_in(base: &Path, plans: &[&str], out: &mut Vec<Case>) {
+    for &plan in plans {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(base.join(plan))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -53,7 +79,6 @@ pub fn cases() -> Vec<Case> {
             });
         }
     }
-    out
 }
 
 /// LF line endings and a final newline.

@@ -19,19 +19,11 @@ pub struct Pending {
 /// the line that uses the feature: when the feature lands, that test fails
 /// and says to remove the plan from this list, after which the plan must
 /// pass its own tests and gets a payout snapshot like the others.
-pub const PENDING: &[Pending] = &[
-    Pending {
-        plan: "hbn_binary_cycles",
-        feature: "`div` and `mod` (whole-number arithmetic, branch v2-whole)",
-        fails_at: "weaker_leg div 200",
-    },
-    Pending {
-        plan: "matrix_3x7",
-        feature: "`uses matrix 3 wide`, `matrix levels 1..7`, `full(...)`, exports \
-                  `matrix_parent` and `matrix_position` (branch v2-matrix)",
-        fails_at: "uses matrix 3 wide",
-    },
-];
+pub const PENDING: &[Pending] = &[Pending {
+    plan: "hbn_binary_cycles",
+    feature: "`div` and `mod` (whole-number arithmetic, branch v2-whole)",
+    fails_at: "weaker_leg div 200",
+}];
 
 /// `plans/examples/`.
 pub fn dir() -> PathBuf {

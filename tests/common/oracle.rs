@@ -35,6 +35,7 @@ pub fn run(plan: &str, network_csv: &str) -> OracleOutput {
         "breakaway" => r4_breakaway(&net),
         "binary" => r5_binary(&net),
         "hybrid" => r6_hybrid(&net),
+        "matrix" => r9_matrix(&net),
         other => panic!("oracle: unknown plan {other:?}"),
     }
 }
@@ -92,6 +93,8 @@ struct Net {
     carry_left: Vec<Decimal>,
     carry_right: Vec<Decimal>,
     new: Vec<bool>,
+    /// `joined`, where the file has the column (R9), else 0.
+    joined: Vec<u64>,
     children: Vec<Vec<usize>>,
 }
 
@@ -110,6 +113,7 @@ impl Net {
         let c_carry_left = col("carry_left");
         let c_carry_right = col("carry_right");
         let c_new = col("new");
+        let c_joined = col("joined");
 
         let mut rows: Vec<csv::StringRecord> = Vec::new();
         for rec in rdr.records() {
@@ -152,6 +156,7 @@ impl Net {
             carry_left: Vec::with_capacity(n),
             carry_right: Vec::with_capacity(n),
             new: Vec::with_capacity(n),
+            joined: Vec::with_capacity(n),
             children: vec![Vec::new(); n],
             ids: Vec::new(),
         };
@@ -170,6 +175,10 @@ impl Net {
             net.carry_left.push(opt_dec(c_carry_left));
             net.carry_right.push(opt_dec(c_carry_right));
             net.new.push(cell(row, c_new) == "true");
+            net.joined.push(match c_joined {
+                Some(_) => cell(row, c_joined).parse().expect("oracle: bad joined"),
+                None => 0,
+            });
             if with_placement {
                 assert!(
                     c_placement.is_some() && c_leg.is_some(),
@@ -808,5 +817,93 @@ pub fn run_earner(plan: &str, network_csv: &str) -> OracleOutput {
     OracleOutput {
         payouts_csv: payouts(&net, &[name], &amt, None),
         members_csv: None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// R9: the 3-wide forced matrix, placed by rescanning the sponsor's matrix
+// subtree breadth first for every recruit (quadratic, obviously right).
+
+/// Matrix parent and position (1..=3) of every member; `None` for a root.
+fn matrix_places(net: &Net) -> Vec<Option<(usize, usize)>> {
+    let n = net.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&m| (net.joined[m], m));
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut place: Vec<Option<(usize, usize)>> = vec![None; n];
+    for m in order {
+        let Some(s) = net.sponsor[m] else { continue };
+        assert!(
+            net.joined[m] > net.joined[s],
+            "oracle: joined not after sponsor"
+        );
+        // Breadth first from the sponsor: the first node with an open position.
+        let mut queue = std::collections::VecDeque::from([s]);
+        while let Some(x) = queue.pop_front() {
+            if kids[x].len() < 3 {
+                kids[x].push(m);
+                place[m] = Some((x, kids[x].len()));
+                break;
+            }
+            queue.extend(kids[x].iter().copied());
+        }
+    }
+    place
+}
+
+fn matrix_rate(k: usize) -> Decimal {
+    match k {
+        1 | 2 => pct(5),
+        3 | 4 => pct(4),
+        5 | 6 => pct(3),
+        7 => pct(2),
+        _ => Decimal::ZERO,
+    }
+}
+
+fn r9_matrix(net: &Net) -> OracleOutput {
+    let place = matrix_places(net);
+    let n = net.len();
+    let mut amt = vec![vec![Decimal::ZERO; 2]; n];
+    // Members per matrix level 1..3 below each member.
+    let mut filled = vec![[0usize; 4]; n];
+    for d in 0..n {
+        let mut k = 0;
+        let mut cur = place[d].map(|(p, _)| p);
+        while let Some(a) = cur {
+            k += 1;
+            if k <= 7 && net.active(a) {
+                amt[a][0] += matrix_rate(k) * net.cv[d];
+            }
+            if k <= 3 {
+                filled[a][k] += 1;
+            }
+            cur = place[a].map(|(p, _)| p);
+        }
+    }
+    for m in 0..n {
+        amt[m][0] = min(amt[m][0], int(1500));
+        if filled[m][1] == 3 && filled[m][2] == 9 && filled[m][3] == 27 {
+            amt[m][1] = int(250);
+        }
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(["member", "matrix_parent", "matrix_position"])
+        .expect("oracle: write");
+    for m in 0..n {
+        let (parent, pos) = match place[m] {
+            Some((p, k)) => (net.ids[p].clone(), k.to_string()),
+            None => (String::new(), String::new()),
+        };
+        w.write_record([net.ids[m].as_str(), &parent, &pos])
+            .expect("oracle: write");
+    }
+    OracleOutput {
+        payouts_csv: payouts(net, &["matrix", "completion"], &amt, None),
+        members_csv: Some(
+            String::from_utf8(w.into_inner().expect("oracle: flush")).expect("oracle: utf8"),
+        ),
     }
 }

@@ -12,7 +12,7 @@ use crate::error::{CheckError, LevelKind};
 use crate::infer;
 use crate::lower::{poison, Ctx, Lowerer};
 use crate::suggest::{suggest, AGGREGATES, RELATIONS};
-use crate::typed::{AggNode, AggOp, Node, NodeKind, TExpr, TRelation, Ty, Val};
+use crate::typed::{AggNode, AggOp, BinOp, Node, NodeKind, TExpr, TRelation, Ty, Val};
 
 /// The deepest level (or generation) a plan may reach.
 const MAX_LEVEL: usize = 64;
@@ -148,6 +148,57 @@ impl Lowerer<'_, '_> {
         infer::aggregate(op, value.map(|_| vty))
     }
 
+    /// `full(matrix levels a..b)`: true where every position of those levels
+    /// is taken, that is where they hold `width^a + ... + width^b` members
+    /// (no level holds more than `width^k`, so the count reaches that sum
+    /// only when each level is full).
+    pub(crate) fn lower_full(&mut self, relation: &Relation, span: Span) -> (TExpr, Ty) {
+        if !matches!(relation.kind, RelationKind::MatrixLevels { .. }) {
+            self.errors.push(CheckError::FullNotMatrix {
+                relation: self.source.quote(relation.span),
+                span: relation.span,
+            });
+            return poison();
+        }
+        let Some((relation_t, failed)) = self.lower_relation(relation) else {
+            return poison();
+        };
+        let TRelation::MatrixLevels { from, max, to } = &relation_t else {
+            return poison();
+        };
+        if failed {
+            return poison();
+        }
+        if !matches!(self.defined(to), Some(TExpr::Const(_))) {
+            self.errors.push(CheckError::FullLevelsNotFixed {
+                span: relation.span,
+            });
+            return poison();
+        }
+        let width = self.decls.matrix.as_ref().map_or(3, |m| m.width);
+        let positions = matrix_positions(width, *from, *max);
+        let node = AggNode {
+            op: AggOp::Count,
+            value: TExpr::Const(Val::Dec(Decimal::ONE)),
+            filter: None,
+            relation: relation_t,
+            rates: None,
+        };
+        let count = self.push_node(Node {
+            label: format!("count({})", self.source.full(relation.span)),
+            span,
+            ty: Ty::Count,
+            kind: NodeKind::Aggregate(Box::new(node)),
+            global: false,
+        });
+        let full = TExpr::Binary(
+            BinOp::Eq,
+            Box::new(count),
+            Box::new(TExpr::Const(Val::Dec(positions))),
+        );
+        (full, Ty::Bool)
+    }
+
     /// The relation, and whether its level bounds were reported as wrong;
     /// `None` for an unknown relation.
     fn lower_relation(&mut self, relation: &Relation) -> Option<(TRelation, bool)> {
@@ -171,6 +222,13 @@ impl Lowerer<'_, '_> {
                     compressed_by,
                 };
                 (r, failed)
+            }
+            RelationKind::MatrixLevels { from, to } => {
+                if self.decls.matrix.is_none() {
+                    self.need_matrix(relation.span, &self.source.quote(relation.span));
+                }
+                let (from, max, to, failed) = self.checked_bounds(from, to, LevelKind::Level);
+                (TRelation::MatrixLevels { from, max, to }, failed)
             }
             RelationKind::Generations { from, to, counting } => {
                 let (from, max, to, failed) = self.checked_bounds(from, to, LevelKind::Generation);
@@ -335,6 +393,28 @@ fn fixed_rate(r: &Expr) -> Option<Decimal> {
     }
 }
 
+/// The positions of matrix levels `from..=to` of a matrix `width` wide:
+/// `width^from + ... + width^to`, or the largest decimal when that is more
+/// than any network holds.
+fn matrix_positions(width: u8, from: usize, to: usize) -> Decimal {
+    let w = Decimal::from(width);
+    let mut level = Decimal::ONE;
+    let mut total = Decimal::ZERO;
+    for k in 1..=to {
+        let Some(next) = level.checked_mul(w) else {
+            return Decimal::MAX;
+        };
+        level = next;
+        if k >= from {
+            match total.checked_add(level) {
+                Some(t) => total = t,
+                None => return Decimal::MAX,
+            }
+        }
+    }
+    total
+}
+
 /// A non-negative whole number as a count, if it is one.
 fn whole(d: Decimal) -> Option<usize> {
     if d < Decimal::ZERO || !d.fract().is_zero() {
@@ -348,6 +428,7 @@ fn levels_of(relation: &TRelation) -> Option<(LevelKind, usize, usize)> {
     match relation {
         TRelation::Levels { from, max, .. } => Some((LevelKind::Level, *from, *max)),
         TRelation::Generations { from, max, .. } => Some((LevelKind::Generation, *from, *max)),
+        TRelation::MatrixLevels { from, max, .. } => Some((LevelKind::Level, *from, *max)),
         _ => None,
     }
 }

@@ -74,6 +74,7 @@ fn typed_plan(
         schema: Schema {
             columns: decls.inputs.iter().map(|x| x.spec.clone()).collect(),
             placement: decls.placement,
+            matrix: decls.matrix.clone(),
         },
         ranks: decls.ranks.iter().map(|d| d.name.name.clone()).collect(),
         nodes,

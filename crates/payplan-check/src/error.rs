@@ -98,6 +98,25 @@ pub enum CheckError {
         path: Vec<(String, Span)>,
         kind: CycleKind,
     },
+    /// `uses matrix 40 wide`: a matrix has 2 to 16 positions under each member.
+    #[error("a matrix {width} wide is not supported")]
+    MatrixWidth { width: u64, span: Span },
+    /// `matrix levels`, `full(...)` or a matrix export in a plan without `uses matrix`.
+    #[error("`{feature}` needs the forced matrix")]
+    NeedsMatrix { feature: String, span: Span },
+    /// `full(children)`: only matrix levels have a fixed number of positions.
+    #[error("`full` takes matrix levels, not `{relation}`")]
+    FullNotMatrix { relation: String, span: Span },
+    /// `full(matrix levels 1..depth)`: the positions to fill must be known.
+    #[error("`full` needs matrix levels written as numbers")]
+    FullLevelsNotFixed { span: Span },
+    /// `uses matrix 3 wide from columns id, pos`: a column that cannot hold the matrix.
+    #[error("column `{name}` cannot hold the matrix placement")]
+    MatrixColumn {
+        name: String,
+        span: Span,
+        reason: String,
+    },
     #[error("`{rank}` is not a rank of this plan")]
     UnknownRank {
         rank: String,
@@ -264,6 +283,8 @@ pub enum CycleKind {
     /// Through an aggregate that reads the earning member's values with
     /// `my`, which must be known before the aggregate is.
     Earner,
+    /// Through matrix levels, whose values are computed before the aggregate.
+    Matrix,
 }
 
 /// "levels 1..3 need 3 rates", "level 2 needs 1 rate".
@@ -337,7 +358,12 @@ impl CheckError {
             | MyOutsideAggregate { span, .. }
             | MyNotMemberValue { span, .. }
             | MyUnbounded { span, .. }
-            | MyTooManyCopies { span, .. } => *span,
+            | MyTooManyCopies { span, .. }
+            | MatrixWidth { span, .. }
+            | NeedsMatrix { span, .. }
+            | FullNotMatrix { span, .. }
+            | FullLevelsNotFixed { span }
+            | MatrixColumn { span, .. } => *span,
         }
     }
 
@@ -396,6 +422,13 @@ impl CheckError {
             }
             NeedsPlacement { .. } => "add `uses placement tree` to the plan and give the network `placement` and `leg` columns".into(),
             Cycle { path, kind, .. } => cycle_help(path, *kind),
+            MatrixWidth { .. } => {
+                "give each member 2 to 16 positions, as in `uses matrix 3 wide`".into()
+            }
+            NeedsMatrix { .. } => {
+                "add `uses matrix 3 wide` to the plan and give the network a `joined` column".into()
+            }
+            MatrixColumn { reason, .. } => format!("{reason}; name another column"),
             _ => return None,
         })
     }
@@ -449,6 +482,10 @@ impl CheckError {
             }
             RateNotFixed { .. } => "write each level's rate as a percentage, such as `5%`".into(),
             RateCount { what, .. } => format!("give one rate per {what}, in order: `at 10%, 5%, 3%`"),
+            FullNotMatrix { .. } => "write `full(matrix levels 1..3)` or `full(matrix level 2)`".into(),
+            FullLevelsNotFixed { .. } => {
+                "write the levels as numbers, as in `full(matrix levels 1..3)`".into()
+            }
             _ => return None,
         })
     }
@@ -473,6 +510,9 @@ fn cycle_help(path: &[(String, Span)], kind: CycleKind) -> String {
         ),
         CycleKind::Earner => format!(
             "{chain}; an aggregate that reads `my` values is computed after them and after every value it reads at its sources, so none of them may depend on it"
+        ),
+        CycleKind::Matrix => format!(
+            "{chain}; an aggregate over matrix levels cannot depend on the value it feeds"
         ),
     }
 }

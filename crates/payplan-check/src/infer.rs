@@ -209,6 +209,7 @@ impl Infer<'_, '_> {
             },
             ExprKind::Call { function, args } => self.call(&function.name, args, depth),
             ExprKind::Aggregate(agg) => self.aggregate(agg, depth),
+            ExprKind::Full(_) => Ty::Bool,
         }
     }
 

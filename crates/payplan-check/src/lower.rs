@@ -105,6 +105,7 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             ExprKind::RankTable(entries) => self.lower_table(entries, e.span, ctx),
             ExprKind::Call { function, args } => self.lower_call(function, args, e.span, ctx),
             ExprKind::Aggregate(agg) => self.lower_aggregate(agg, e.span),
+            ExprKind::Full(relation) => self.lower_full(relation, e.span),
         }
     }
 
@@ -197,6 +198,13 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             name: id.name.clone(),
             span: id.span,
             suggestion: suggest(&id.name, candidates),
+        });
+    }
+
+    pub fn need_matrix(&mut self, span: Span, feature: &str) {
+        self.errors.push(CheckError::NeedsMatrix {
+            feature: feature.to_string(),
+            span,
         });
     }
 

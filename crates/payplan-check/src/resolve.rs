@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use payplan_network::{ColumnKind, ColumnSpec, Value};
+use payplan_network::{
+    ColumnKind, ColumnSpec, MatrixSource, MatrixSpec, Value, JOINED, MATRIX_WIDTHS,
+};
 use payplan_syntax::ast::{
     BonusDecl, ExportDecl, Expr, ExprKind, InputDecl, LiteralValue, PlanAst, Statement,
 };
@@ -50,6 +52,8 @@ pub(crate) struct Decls<'a> {
     pub currency: Option<String>,
     pub rounding: Option<Rounding>,
     pub placement: bool,
+    /// `uses matrix 3 wide`, with the span of the statement.
+    pub matrix: Option<MatrixSpec>,
     pub inputs: Vec<Input>,
     pub lets: Vec<Def<'a>>,
     pub ranks: Vec<Def<'a>>,
@@ -91,6 +95,7 @@ impl<'a> Decls<'a> {
             d.statement(st);
         }
         d.missing_statements(ast);
+        d.matrix_columns(ast);
         (d.decls, d.errors)
     }
 }
@@ -140,6 +145,77 @@ impl<'a> Declarer<'a> {
         }
     }
 
+    /// `uses matrix W wide`, computed from `joined` or read from two columns.
+    fn uses_matrix(&mut self, width: u64, span: Span, columns: Option<&(Ident, Ident)>) {
+        let width = match u8::try_from(width) {
+            Ok(w) if MATRIX_WIDTHS.contains(&w) => w,
+            _ => {
+                self.errors.push(CheckError::MatrixWidth { width, span });
+                3
+            }
+        };
+        let source = match columns {
+            None => MatrixSource::Joined,
+            Some((parent, position)) => MatrixSource::Columns {
+                parent: parent.name.clone(),
+                position: position.name.clone(),
+            },
+        };
+        self.decls.matrix = Some(MatrixSpec { width, source });
+    }
+
+    /// The columns the matrix reads must be free: not a column the network
+    /// file gives another meaning, not an input, not the same twice.
+    fn matrix_columns(&mut self, ast: &'a PlanAst) {
+        let Some(spec) = &self.decls.matrix else {
+            return;
+        };
+        let named: Vec<&Ident> = ast
+            .statements
+            .iter()
+            .find_map(|st| match st {
+                Statement::UsesMatrix {
+                    columns: Some((a, b)),
+                    ..
+                } => Some(vec![a, b]),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for (i, id) in named.iter().enumerate() {
+            let reason = if matches!(id.name.as_str(), "id" | "sponsor" | "placement" | "leg") {
+                Some(format!(
+                    "the network column `{}` describes the sponsor tree or the placement tree",
+                    id.name
+                ))
+            } else if named.iter().take(i).any(|other| other.name == id.name) {
+                Some("the parent and the position need a column each".to_owned())
+            } else if self.decls.inputs.iter().any(|x| x.spec.name == id.name) {
+                Some(format!("`{}` is an input of the plan", id.name))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.errors.push(CheckError::MatrixColumn {
+                    name: id.name.clone(),
+                    span: id.span,
+                    reason,
+                });
+            }
+        }
+        if spec.source == MatrixSource::Joined {
+            let joined = self.decls.inputs.iter().find(|x| x.spec.name == JOINED);
+            if let Some(span) = joined.map(|x| x.ident.span) {
+                self.errors.push(CheckError::Reserved {
+                    name: JOINED.to_owned(),
+                    span,
+                    meaning:
+                        "the network column `joined` orders the placement in the forced matrix"
+                            .to_owned(),
+                });
+            }
+        }
+    }
+
     /// True the first time `key` is given; an error every other time.
     fn once(&mut self, key: &'static str, span: Span) -> bool {
         if let Some(first) = self.seen.get(key) {
@@ -180,6 +256,16 @@ impl<'a> Declarer<'a> {
             Statement::UsesPlacement { span } => {
                 if self.once("uses placement tree", *span) {
                     self.decls.placement = true;
+                }
+            }
+            Statement::UsesMatrix {
+                width,
+                width_span,
+                columns,
+                span,
+            } => {
+                if self.once("uses matrix", *span) {
+                    self.uses_matrix(*width, *width_span, columns.as_ref());
                 }
             }
             Statement::Input(decl) => self.input(decl),
@@ -377,6 +463,7 @@ fn statement_span(st: &Statement) -> Span {
         | Statement::Currency { span, .. }
         | Statement::Rounding { span, .. }
         | Statement::UsesPlacement { span }
+        | Statement::UsesMatrix { span, .. }
         | Statement::Limit { span, .. } => *span,
         Statement::Input(d) => d.span,
         Statement::Let(d) => d.span,

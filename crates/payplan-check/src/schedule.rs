@@ -18,6 +18,10 @@ enum Edge {
     Up,
     /// At members of a placement subtree, or at every member (a total).
     Other,
+    /// At matrix descendants: the matrix is a tree of its own, unrelated to
+    /// the sponsor tree's order, so what a matrix aggregate reads is
+    /// computed for every member first (the aggregate is a stage of its own).
+    Matrix,
 }
 
 /// How a part evaluated in `scope` reads the nodes it names.
@@ -35,6 +39,7 @@ fn edge_kinds(scope: Scope<'_>) -> &'static [Edge] {
             TRelation::Group => &[Edge::Local, Edge::Down],
             TRelation::Upline => &[Edge::Up],
             TRelation::Placement(_) => &[Edge::Other],
+            TRelation::MatrixLevels { .. } => &[Edge::Matrix],
         },
     }
 }
@@ -54,7 +59,7 @@ fn edges(nodes: &[Node]) -> Vec<Vec<(NodeId, Edge)>> {
                         _ => return false,
                     };
                     let global = nodes.get(n).is_some_and(|x| x.global);
-                    let kind = if global && kind != Edge::Other {
+                    let kind = if global && !matches!(kind, Edge::Other | Edge::Matrix) {
                         Edge::Local
                     } else {
                         kind
@@ -178,10 +183,14 @@ fn sweepable(node: Option<&Node>) -> bool {
         !node.global
             && match &node.kind {
                 NodeKind::Aggregate(agg) => {
-                    !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
-                        && !agg.reads_earner()
+                    !matches!(
+                        agg.relation,
+                        TRelation::Upline
+                            | TRelation::Placement(_)
+                            | TRelation::MatrixLevels { .. }
+                    ) && !agg.reads_earner()
                 }
-                NodeKind::Input { .. } | NodeKind::Total { .. } => false,
+                NodeKind::Input { .. } | NodeKind::Total { .. } | NodeKind::Matrix(_) => false,
                 _ => true,
             }
     })
@@ -268,6 +277,9 @@ fn recursive_stage(
             kind,
         }
     };
+    if has(Edge::Matrix) {
+        return Err(cycle_error(CycleKind::Matrix, &|_| true));
+    }
     if has(Edge::Other) {
         return Err(cycle_error(CycleKind::Global, &|_| true));
     }

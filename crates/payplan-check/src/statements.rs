@@ -2,12 +2,14 @@
 //! order, then the rank, the bonuses, the payout limit and the exports,
 //! with the clauses an explanation shows held or failed.
 
-use payplan_syntax::ast::{BinaryOp, Expr, ExprKind};
+use payplan_syntax::ast::{BinaryOp, ExportDecl, Expr, ExprKind};
 use payplan_syntax::Span;
 
 use crate::error::CheckError;
 use crate::lower::{Ctx, Lowerer};
-use crate::typed::{BinOp, Clause, ExportSpec, Node, NodeId, NodeKind, TExpr, Ty, Val};
+use crate::typed::{
+    BinOp, Clause, ExportSpec, MatrixValue, Node, NodeId, NodeKind, TExpr, Ty, Val,
+};
 
 /// What lowering the statements gives besides the nodes.
 pub(crate) struct Lowered {
@@ -183,6 +185,10 @@ impl Lowerer<'_, '_> {
         let mut exports = Vec::new();
         let decls = self.decls;
         for e in &decls.exports {
+            if let Some(spec) = self.matrix_export(e) {
+                exports.push(spec);
+                continue;
+            }
             let (t, ty) = match &e.expr {
                 Some(expr) => self.lower(expr, Ctx::default()),
                 None => self.lower(
@@ -204,6 +210,36 @@ impl Lowerer<'_, '_> {
             });
         }
         exports
+    }
+
+    /// `export matrix_parent` and `export matrix_position` (when the plan
+    /// defines no name of its own so): a node reading the member's place in
+    /// the matrix; `None` for any other export.
+    fn matrix_export(&mut self, e: &ExportDecl) -> Option<ExportSpec> {
+        if e.expr.is_some() || self.decls.binding(&e.name.name).is_some() {
+            return None;
+        }
+        let value = match e.name.name.as_str() {
+            "matrix_parent" => MatrixValue::Parent,
+            "matrix_position" => MatrixValue::Position,
+            _ => return None,
+        };
+        if self.decls.matrix.is_none() {
+            self.need_matrix(e.name.span, &e.name.name);
+        }
+        let node = self.nodes.len();
+        self.nodes.push(Node {
+            label: e.name.name.clone(),
+            span: e.span,
+            ty: Ty::Count,
+            kind: NodeKind::Matrix(value),
+            global: false,
+        });
+        Some(ExportSpec {
+            name: e.name.name.clone(),
+            node,
+            ty: Ty::Count,
+        })
     }
 
     /// Whether `t` has the same value at every member: it reads only

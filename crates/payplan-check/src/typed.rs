@@ -176,12 +176,37 @@ pub enum NodeKind {
     Total {
         value: TExpr,
     },
+    /// Where the member sits in the forced matrix, read from the network.
+    Matrix(MatrixValue),
     /// A bonus amount after its per-member cap; zero where `qualification` fails.
     Bonus {
         qualification: Option<TExpr>,
         amount: TExpr,
         cap: Option<TExpr>,
     },
+}
+
+/// A member's place in the forced matrix, as the exports `matrix_parent`
+/// and `matrix_position` show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatrixValue {
+    /// The matrix parent: its row in the network file, counted from 1
+    /// (0 for a matrix root); exported as the parent's id.
+    Parent,
+    /// The position under the matrix parent, 1 to the width (0 for a root);
+    /// exported as one digit, or empty for a root.
+    Position,
+}
+
+impl MatrixValue {
+    /// The export's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatrixValue::Parent => "matrix_parent",
+            MatrixValue::Position => "matrix_position",
+        }
+    }
 }
 
 /// An aggregate over the members related to the current one.
@@ -233,6 +258,13 @@ pub enum TRelation {
         max: usize,
         to: TExpr,
         compressed_by: Option<TExpr>,
+    },
+    /// Levels `from..=to(member)` of the member's forced matrix (its matrix
+    /// descendants, level 1 = its matrix children), at most `max`.
+    MatrixLevels {
+        from: usize,
+        max: usize,
+        to: TExpr,
     },
     /// Generation `g` of the downline holds the members with `g` members
     /// satisfying `counting` on the path from them up to (not including) the member.
@@ -353,7 +385,7 @@ impl NodeKind {
     /// instance with [`TExpr::for_each_slot`].
     pub fn for_each_part<'n>(&'n self, f: &mut impl FnMut(&'n TExpr, Scope<'n>)) {
         match self {
-            NodeKind::Input { .. } => {}
+            NodeKind::Input { .. } | NodeKind::Matrix(_) => {}
             NodeKind::Expr(t) => f(t, Scope::Member),
             NodeKind::Rank { requirements } => {
                 requirements.iter().for_each(|t| f(t, Scope::Member))
@@ -386,6 +418,7 @@ impl NodeKind {
                         f(to, Scope::Member);
                         f(counting, Scope::Downline);
                     }
+                    TRelation::MatrixLevels { to, .. } => f(to, Scope::Member),
                     _ => {}
                 }
                 f(&agg.value, Scope::Related(&agg.relation));

@@ -42,6 +42,16 @@ pub(crate) fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
                     f(to);
                     f(counting);
                 }
+                RelationKind::MatrixLevels { from, to } => {
+                    f(from);
+                    f(to);
+                }
+            }
+        }
+        ExprKind::Full(relation) => {
+            if let RelationKind::MatrixLevels { from, to } = &relation.kind {
+                f(from);
+                f(to);
             }
         }
         ExprKind::Number(_)

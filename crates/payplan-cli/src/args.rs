@@ -162,6 +162,11 @@ pub(crate) enum Command {
         #[arg(long)]
         new: bool,
 
+        /// Add the `joined` column (the order of joining, sponsors first),
+        /// for plans on a forced matrix
+        #[arg(long)]
+        joined: bool,
+
         /// Write the network to this file (whole or not at all) instead of
         /// standard output
         #[arg(long, value_name = "FILE")]

@@ -203,6 +203,7 @@ where
             shape,
             placement,
             new,
+            joined,
             output,
             quiet,
         } => {
@@ -212,6 +213,7 @@ where
                 shape: shape.into(),
                 placement,
                 new,
+                joined,
             };
             // A bar on standard error, unless the network itself goes to
             // the same terminal.

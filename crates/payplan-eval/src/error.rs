@@ -69,6 +69,8 @@ pub enum EvalError {
     },
     #[error("the plan uses the placement tree, which the network does not have")]
     MissingPlacement,
+    #[error("the plan uses the forced matrix, which the network does not have")]
+    MissingMatrix,
     /// A member that comes before its sponsor in the network's order: a
     /// broken invariant of the network.
     #[error("internal error: member `{member}` comes before its sponsor in the network's order")]
@@ -133,7 +135,8 @@ impl EvalError {
             EvalError::MissingColumn { .. }
             | EvalError::ColumnKind { .. }
             | EvalError::ColumnLength { .. }
-            | EvalError::MissingPlacement => Some("load the network with the plan's schema".into()),
+            | EvalError::MissingPlacement
+            | EvalError::MissingMatrix => Some("load the network with the plan's schema".into()),
         }
     }
 

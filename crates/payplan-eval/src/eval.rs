@@ -100,6 +100,9 @@ pub fn evaluate_with(
     if plan.schema.placement && net.placement().is_none() {
         return Err(EvalError::MissingPlacement);
     }
+    if plan.schema.matrix.is_some() && net.matrix().is_none() {
+        return Err(EvalError::MissingMatrix);
+    }
     let schedule = Schedule::new(plan, net, options.keep_every_value);
     let programs = compile_programs(plan, &schedule);
     let mut store = vec![Store::Pending; plan.nodes.len()];

@@ -185,6 +185,15 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 self.placement(node)?;
             }
             Some(Program::Aggregate(agg)) if agg.earner => self.earner_walk(node)?,
+            Some(Program::Aggregate(agg))
+                if matches!(agg.relation, Relation::MatrixLevels { .. }) =>
+            {
+                self.matrix_levels(node)?;
+            }
+            Some(Program::Matrix(what)) => {
+                let what = *what;
+                self.matrix_place(node, what)?;
+            }
             _ => {
                 let pushing: &[NodeId] = if self.pushes(node) {
                     std::slice::from_ref(&node)
@@ -314,7 +323,7 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                         slots.checked_mul(*width).ok_or(NO_STATE)?
                     ])
                 }
-                Relation::Placement(_) => State::None,
+                Relation::Placement(_) | Relation::MatrixLevels { .. } => State::None,
             },
             Some(Program::Differential { buckets, .. }) => {
                 let len = slots.checked_mul(buckets.len()).ok_or(NO_STATE)?;
@@ -329,9 +338,10 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
     /// Whether a node's pass pushes state from members to their sponsors.
     pub(crate) fn pushes(&self, node: NodeId) -> bool {
         match self.ctx.programs.get(node) {
-            Some(Program::Aggregate(agg)) => {
-                !matches!(agg.relation, Relation::Upline | Relation::Placement(_))
-            }
+            Some(Program::Aggregate(agg)) => !matches!(
+                agg.relation,
+                Relation::Upline | Relation::Placement(_) | Relation::MatrixLevels { .. }
+            ),
             Some(Program::Differential { .. }) => true,
             _ => false,
         }

@@ -14,6 +14,7 @@ mod error;
 mod eval;
 mod exact;
 mod lane;
+mod matrix;
 mod member;
 mod parallel;
 mod placement;

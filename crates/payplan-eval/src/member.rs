@@ -89,7 +89,8 @@ impl Lane<'_, '_, '_> {
     pub(crate) fn value_at(&mut self, node: NodeId, m: MemberIx) -> R<()> {
         match self.ctx.programs.get(node) {
             Some(Program::Input) => Ok(()),
-            None | Some(Program::Total(..)) => Err(missing(node)),
+            // A place in the matrix is read whole by `matrix_place`.
+            None | Some(Program::Total(..) | Program::Matrix(_)) => Err(missing(node)),
             Some(Program::Expr(Compiled::Dec(f))) => {
                 let d = f(&self.env(), m, NONE)?;
                 self.write_dec(node, m, d)
@@ -156,8 +157,10 @@ impl Lane<'_, '_, '_> {
                 *acc_mut(&mut self.states, node, dm)? = acc;
                 Ok(finish(op, acc))
             }
-            // Filled whole by `placement`, never member by member.
-            Relation::Placement(_) => Err(Arith::Invariant(Miss::State)),
+            // Filled whole by `placement` or `matrix_levels`, never member by member.
+            Relation::Placement(_) | Relation::MatrixLevels { .. } => {
+                Err(Arith::Invariant(Miss::State))
+            }
             Relation::Levels {
                 from,
                 width,
@@ -377,7 +380,9 @@ fn push_aggregate(
             // Below a counted child, its generations move one down.
             add_row(parent.get_mut(counts..).ok_or(NO_STATE)?, child, mode)?;
         }
-        Relation::Upline | Relation::Placement(_) => return Err(NO_STATE),
+        Relation::Upline | Relation::Placement(_) | Relation::MatrixLevels { .. } => {
+            return Err(NO_STATE)
+        }
     }
     Ok(())
 }
@@ -435,7 +440,7 @@ pub(crate) fn element(
 /// What member `m` adds to a sum over levels or generations: its value, or
 /// a plain zero where the filter leaves it out.
 #[inline(always)]
-fn element_or_zero(env: &Env<'_>, agg: &Aggregate, m: MemberIx) -> R<Decimal> {
+pub(crate) fn element_or_zero(env: &Env<'_>, agg: &Aggregate, m: MemberIx) -> R<Decimal> {
     Ok(match element(env, agg, m, NONE)? {
         Some(x) => x,
         None => Decimal::ZERO,

@@ -1,6 +1,6 @@
 //! Nodes compiled for evaluation: each node kind's closures and relation.
 
-use payplan_check::{AggNode, AggOp, NodeKind, TRelation};
+use payplan_check::{AggNode, AggOp, MatrixValue, NodeKind, TRelation};
 use payplan_network::Side;
 use rust_decimal::Decimal;
 
@@ -28,6 +28,8 @@ pub(crate) enum Program {
     },
     /// A network total, added up in `mode`.
     Total(DecFn, Mode),
+    /// A member's place in the forced matrix, read from the network.
+    Matrix(MatrixValue),
 }
 
 pub(crate) struct Aggregate {
@@ -61,6 +63,13 @@ pub(crate) enum Relation {
     Group,
     Upline,
     Placement(Side),
+    /// Levels `from..=to` of the forced matrix, `width` = the deepest + 1.
+    MatrixLevels {
+        from: usize,
+        width: usize,
+        to: DecFn,
+        rates: Option<Vec<Decimal>>,
+    },
     Levels {
         from: usize,
         width: usize,
@@ -105,6 +114,7 @@ pub(crate) fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
         },
         NodeKind::Total { value } => Program::Total(c.dec(value), c.mode(&[value])),
         NodeKind::Aggregate(agg) => Program::Aggregate(compile_aggregate(c, agg)),
+        NodeKind::Matrix(what) => Program::Matrix(*what),
     }
 }
 
@@ -123,6 +133,12 @@ fn compile_aggregate(c: &Compiler<'_>, agg: &AggNode) -> Aggregate {
         TRelation::Group => Relation::Group,
         TRelation::Upline => Relation::Upline,
         TRelation::Placement(side) => Relation::Placement(*side),
+        TRelation::MatrixLevels { from, max, to } => Relation::MatrixLevels {
+            from: *from,
+            width: max + 1,
+            to: c.dec(to),
+            rates: agg.rates.clone(),
+        },
         TRelation::Levels {
             from,
             max,

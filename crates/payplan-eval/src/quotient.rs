@@ -34,7 +34,7 @@ pub(crate) fn quotients(plan: &TypedPlan) -> Vec<bool> {
 /// (conditions, levels and ranks are not).
 fn numbers(kind: &NodeKind) -> Vec<&TExpr> {
     match kind {
-        NodeKind::Input { .. } | NodeKind::Rank { .. } => Vec::new(),
+        NodeKind::Input { .. } | NodeKind::Rank { .. } | NodeKind::Matrix(_) => Vec::new(),
         NodeKind::Expr(t) | NodeKind::Total { value: t } => vec![t],
         NodeKind::Bonus { amount, cap, .. } => std::iter::once(amount).chain(cap).collect(),
         NodeKind::Differential { value, percent, .. } => vec![value, percent],

@@ -122,9 +122,12 @@ pub(crate) fn sweeps(plan: &TypedPlan) -> Vec<bool> {
             } => nodes
                 .iter()
                 .all(|n| match plan.nodes.get(*n).map(|x| &x.kind) {
-                    Some(NodeKind::Aggregate(agg)) => {
-                        !matches!(agg.relation, TRelation::Upline | TRelation::Placement(_))
-                    }
+                    Some(NodeKind::Aggregate(agg)) => !matches!(
+                        agg.relation,
+                        TRelation::Upline
+                            | TRelation::Placement(_)
+                            | TRelation::MatrixLevels { .. }
+                    ),
                     Some(NodeKind::Total { .. }) | None => false,
                     Some(_) => plan.nodes.get(*n).is_some_and(|x| !x.global),
                 }),

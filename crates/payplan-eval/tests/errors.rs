@@ -142,6 +142,7 @@ fn a_column_of_the_wrong_kind_is_refused_before_the_passes() {
     let schema = Schema {
         columns: vec![ColumnSpec::bool("cv")],
         placement: false,
+        matrix: None,
     };
     let net = Network::from_csv_reader("id,sponsor,cv\nA,,true\n".as_bytes(), &schema).unwrap();
     let e = evaluate(&plan, &net).unwrap_err();

@@ -79,6 +79,8 @@ pub enum ExplainFault {
     MissingRate,
     #[error("the walk down the sponsor tree lost its place")]
     LostPlace,
+    #[error("the plan uses the forced matrix, which the network does not have")]
+    MissingMatrix,
     #[error("the requirements that hold give another rank than the run's")]
     RankDisagrees,
     #[error("the qualification's parts disagree with the run's qualification")]

@@ -57,13 +57,13 @@ pub(crate) fn level_range<'a>(
     m: MemberIx,
 ) -> Result<Option<LevelRange<'a>>, Arith> {
     Ok(match &agg.relation {
-        TRelation::Levels { from, max, to, .. } | TRelation::Generations { from, max, to, .. } => {
-            Some(LevelRange {
-                from: *from,
-                to: last_level(v, to, m, *max)?,
-                bound: to,
-            })
-        }
+        TRelation::Levels { from, max, to, .. }
+        | TRelation::Generations { from, max, to, .. }
+        | TRelation::MatrixLevels { from, max, to } => Some(LevelRange {
+            from: *from,
+            to: last_level(v, to, m, *max)?,
+            bound: to,
+        }),
         _ => None,
     })
 }
@@ -157,6 +157,33 @@ pub(crate) fn related(
                 }
                 Ok(true)
             })?;
+        }
+        TRelation::MatrixLevels { from, max, to } => {
+            let Some(last) = last_level(v, to, m, *max)? else {
+                return Ok(());
+            };
+            let matrix = net.matrix().ok_or(ExplainFault::MissingMatrix)?;
+            // Level by level down the matrix, children by position: the
+            // members of level `k` are the matrix children of level `k - 1`.
+            let mut frontier = vec![m];
+            for level in 1..=last {
+                let next: Vec<MemberIx> =
+                    frontier.iter().flat_map(|&x| matrix.children(x)).collect();
+                if level as usize >= *from {
+                    for &x in &next {
+                        f(Found {
+                            member: x,
+                            level: Some(level),
+                            plain_level: None,
+                            rate: rate(agg, level, *from)?,
+                        })?;
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                frontier = next;
+            }
         }
         TRelation::Generations {
             from,

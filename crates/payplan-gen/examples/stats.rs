@@ -24,6 +24,7 @@ fn main() {
         shape,
         placement,
         new: false,
+        joined: false,
     };
     let start = std::time::Instant::now();
     let s = Structure::build(&options, &mut |_| {}).unwrap();

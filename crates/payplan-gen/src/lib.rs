@@ -9,7 +9,7 @@
 //! ```
 //! use payplan_gen::{generate, GenOptions, Shape};
 //!
-//! let options = GenOptions { members: 5, seed: 1, shape: Shape::Chain, placement: false, new: false };
+//! let options = GenOptions { members: 5, seed: 1, shape: Shape::Chain, placement: false, new: false, joined: false };
 //! let mut csv = Vec::new();
 //! generate(&options, &mut csv, &mut |_| {})?;
 //! let csv = String::from_utf8(csv).unwrap();
@@ -80,6 +80,9 @@ pub struct GenOptions {
     pub placement: bool,
     /// Add the `new` column (about 10% `true`, mostly the latest to join).
     pub new: bool,
+    /// Add the `joined` column a forced matrix reads (R9): the member's
+    /// number from 1, so that a sponsor joins before its recruits.
+    pub joined: bool,
 }
 
 /// The stage of the work that a [`Progress`] report is about.
@@ -206,7 +209,8 @@ pub fn member_id(seed: u64, m: u32) -> String {
 ///
 /// Rows come in a shuffled order (sponsors often after their recruits); the
 /// header is `id,sponsor,pv,cv`, then `placement,leg,carry_left,carry_right`
-/// with a placement tree and `new` with [`GenOptions::new`].
+/// with a placement tree, `new` with [`GenOptions::new`] and `joined` with
+/// [`GenOptions::joined`].
 ///
 /// # Errors
 /// `InvalidInput` for a bad member count; any error of `out`.
@@ -283,6 +287,9 @@ fn write_rows(
     if options.new {
         buf.extend_from_slice(b",new");
     }
+    if options.joined {
+        buf.extend_from_slice(b",joined");
+    }
     buf.push(b'\n');
     let placements = structure.placements.as_deref();
     let mut block: Vec<RowMember> = Vec::with_capacity(BLOCK as usize);
@@ -348,6 +355,11 @@ fn write_rows(
                     b",false"
                 });
             }
+            if options.joined {
+                // Members are numbered so that sponsors come first.
+                buf.push(b',');
+                push_count(&mut buf, u64::from(m) + 1);
+            }
             buf.push(b'\n');
         }
         if buf.len() >= CHUNK {
@@ -383,6 +395,21 @@ fn push_id(buf: &mut Vec<u8>, key: u32, m: u32) {
     let ascii = x + 0x3030_3030_3030_3030 + letters * (b'a' - b'0' - 10) as u64;
     buf.push(b'M');
     buf.extend_from_slice(&ascii.to_be_bytes());
+}
+
+/// Appends a whole number in decimal digits.
+fn push_count(buf: &mut Vec<u8>, mut n: u64) {
+    let start = buf.len();
+    loop {
+        buf.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Some(digits) = buf.get_mut(start..) {
+        digits.reverse();
+    }
 }
 
 /// Appends a decimal as the spec writes them (`12`, `-3.5`, `0.07`), with

@@ -15,6 +15,7 @@ fn options(members: u64, seed: u64, shape: Shape) -> GenOptions {
         shape,
         placement: false,
         new: false,
+        joined: false,
     }
 }
 

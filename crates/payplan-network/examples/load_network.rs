@@ -15,6 +15,7 @@ fn main() {
     let schema = Schema {
         columns: vec![ColumnSpec::decimal("pv"), ColumnSpec::decimal("cv")],
         placement,
+        matrix: None,
     };
     let start = Instant::now();
     let network = Network::from_csv_path(&path, &schema).unwrap();

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::NetworkError;
 use crate::ids::{IdTable, StrArena};
+use crate::matrix::{self, parse_joined, Matrix, MatrixSource, MATRIX_WIDTHS};
 use crate::partition::{by_part, split, split_mut};
 use crate::{
     Column, ColumnKind, Location, MemberIx, Network, PlacementTree, Schema, Side, Value, NONE,
@@ -113,9 +114,19 @@ pub(crate) struct Joined {
     /// Sponsor row per row; `NONE` for a root.
     pub(crate) parent: Vec<u32>,
     pub(crate) placement: Option<PlacementRows>,
+    /// What the matrix is made from, per row, when the schema has one.
+    pub(crate) matrix: Option<MatrixRows>,
     /// Values per schema column, in input order.
     pub(crate) columns: Vec<Column>,
     pub(crate) locator: Locator,
+}
+
+/// The matrix columns of every row, in input order.
+pub(crate) enum MatrixRows {
+    /// `joined` per row (R9.1 computes the placement).
+    Joined(Vec<u64>),
+    /// Parent row (`NONE` for a root) and position (0 for a root) per row.
+    Columns { parent: Vec<u32>, position: Vec<u8> },
 }
 
 /// Puts every placed row on its parent's side, in row order: `Err((row,
@@ -154,6 +165,12 @@ pub(crate) struct Rows {
     /// Placement parent id per row (empty for a root); only with a placement schema.
     placements: StrArena,
     sides: Vec<Option<Side>>,
+    /// `joined` per row, with a matrix computed from it.
+    joined: Vec<u64>,
+    /// Matrix parent id per row (empty for a root), with a matrix read from columns.
+    matrix_parents: StrArena,
+    /// Matrix position per row (0 for a root), with a matrix read from columns.
+    matrix_positions: Vec<u8>,
     /// Values per schema column, in input order.
     columns: Vec<Column>,
 }
@@ -163,12 +180,21 @@ const RESERVED: [&str; 4] = ["id", "sponsor", "placement", "leg"];
 
 /// Checks that the schema is usable: unique, unreserved names and fitting defaults.
 pub(crate) fn check_schema(schema: &Schema) -> Result<(), NetworkError> {
+    if let Some(spec) = &schema.matrix {
+        if !MATRIX_WIDTHS.contains(&spec.width) {
+            return Err(NetworkError::BadSchema {
+                column: "matrix".to_owned(),
+                problem: "has a width outside 2 to 16",
+            });
+        }
+    }
+    let matrix_columns = schema.matrix_columns();
     for (i, spec) in schema.columns.iter().enumerate() {
         let bad = |problem| NetworkError::BadSchema {
             column: spec.name.clone(),
             problem,
         };
-        if RESERVED.contains(&spec.name.as_str()) {
+        if RESERVED.contains(&spec.name.as_str()) || matrix_columns.contains(&spec.name.as_str()) {
             return Err(bad("uses a name the network file reserves"));
         }
         if schema
@@ -206,6 +232,9 @@ impl Rows {
             sponsors: StrArena::default(),
             placements: StrArena::default(),
             sides: Vec::new(),
+            joined: Vec::new(),
+            matrix_parents: StrArena::default(),
+            matrix_positions: Vec::new(),
             columns: schema
                 .columns
                 .iter()
@@ -287,6 +316,49 @@ impl Rows {
                 Ok(())
             }
         }
+    }
+
+    /// Records the current row's `joined` (R9.0), given as text as in the file.
+    pub(crate) fn push_joined(&mut self, at: Location, joined: &str) -> Result<(), NetworkError> {
+        if joined.is_empty() {
+            return Err(NetworkError::MissingValue {
+                at,
+                id: self.current_id(),
+                column: matrix::JOINED.to_owned(),
+            });
+        }
+        let value =
+            parse_joined(joined.as_bytes()).map_err(|problem| NetworkError::MalformedJoined {
+                at,
+                id: self.current_id(),
+                text: joined.to_owned(),
+                problem,
+            })?;
+        self.joined.push(value);
+        Ok(())
+    }
+
+    /// Records the current row's matrix parent id (empty for a root) and
+    /// position, as a matrix read from columns has them.
+    pub(crate) fn push_matrix_place(
+        &mut self,
+        at: Location,
+        parent: &str,
+        position: &str,
+    ) -> Result<(), NetworkError> {
+        let width = self.schema.matrix.as_ref().map_or(0, |m| m.width);
+        let pos = matrix_position(parent, position, width).map_err(|()| {
+            NetworkError::BadMatrixPosition {
+                at,
+                id: self.current_id(),
+                text: position.to_owned(),
+                width,
+                has_parent: !parent.is_empty(),
+            }
+        })?;
+        self.matrix_parents.push(parent);
+        self.matrix_positions.push(pos);
+        Ok(())
     }
 
     /// Records the current row's value of schema column `col`; `None` takes the default.
@@ -394,6 +466,7 @@ impl Rows {
             *slot = row as u32;
             pparent[row] = p;
         }
+        let matrix = self.matrix_rows()?;
         Ok(Joined {
             schema: self.schema,
             ids: self.ids,
@@ -404,9 +477,40 @@ impl Rows {
                 child,
                 side: self.sides,
             }),
+            matrix,
             columns: self.columns,
             locator: Locator::Entries,
         })
+    }
+
+    /// The matrix columns of every row, with matrix parents resolved to rows.
+    fn matrix_rows(&self) -> Result<Option<MatrixRows>, NetworkError> {
+        let Some(spec) = &self.schema.matrix else {
+            return Ok(None);
+        };
+        Ok(Some(match spec.source {
+            MatrixSource::Joined => MatrixRows::Joined(self.joined.clone()),
+            MatrixSource::Columns { .. } => {
+                let mut parent = vec![NONE; self.ids.len()];
+                for (row, slot) in parent.iter_mut().enumerate() {
+                    let up = self.matrix_parents.text(row);
+                    if up.is_empty() {
+                        continue;
+                    }
+                    *slot = self.table.find(&self.ids, up).ok_or_else(|| {
+                        NetworkError::UnknownMatrixParent {
+                            at: self.location(row),
+                            id: self.ids.text(row).to_owned(),
+                            parent: up.to_owned(),
+                        }
+                    })?;
+                }
+                MatrixRows::Columns {
+                    parent,
+                    position: self.matrix_positions.clone(),
+                }
+            }
+        }))
     }
 }
 
@@ -428,8 +532,33 @@ impl Joined {
             }
             None => None,
         };
+        let matrix = self.matrix_rows()?;
         phases.mark("preorder");
-        Ok(self.flatten(walk, placement_order, phases))
+        let mut network = self.flatten(walk, placement_order, phases);
+        network.matrix = matrix.map(|m| m.renumbered(&network.row_of, &network.ix_of_row));
+        phases.mark("matrix");
+        Ok(network)
+    }
+
+    /// The matrix in row numbers: placed from `joined` (after checking that
+    /// every member joined after its sponsor), or checked as the file gives it.
+    fn matrix_rows(&self) -> Result<Option<Matrix>, NetworkError> {
+        let (Some(rows), Some(spec)) = (&self.matrix, &self.schema.matrix) else {
+            return Ok(None);
+        };
+        let id = |row: usize| self.ids.text(row).to_owned();
+        let at = |row: usize| self.locator.location(row);
+        Ok(Some(match rows {
+            MatrixRows::Joined(joined) => {
+                if let Some(bad) = matrix::joined_before_sponsor(&self.parent, joined) {
+                    return Err(matrix::joined_error(bad, joined, id, at));
+                }
+                matrix::place(&self.parent, joined, spec.width)
+            }
+            MatrixRows::Columns { parent, position } => {
+                matrix::from_columns(parent, position, spec.width, id, at)?
+            }
+        }))
     }
 
     /// The error for a sponsor (or placement) relation with a cycle: names the
@@ -581,7 +710,21 @@ impl Joined {
             subtree_end,
             columns,
             placement,
+            matrix: None,
         }
+    }
+}
+
+/// A matrix position read from the file: empty with an empty parent (a
+/// root, 0), else a whole number from 1 to `width` written with digits.
+pub(crate) fn matrix_position(parent: &str, position: &str, width: u8) -> Result<u8, ()> {
+    match (parent.is_empty(), position.is_empty()) {
+        (true, true) => Ok(0),
+        (false, false) => match parse_joined(position.as_bytes()) {
+            Ok(k) if k <= u64::from(width) => u8::try_from(k).map_err(|_| ()),
+            _ => Err(()),
+        },
+        _ => Err(()),
     }
 }
 

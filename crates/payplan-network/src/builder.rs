@@ -2,7 +2,7 @@
 
 use crate::build::Rows;
 use crate::error::NetworkError;
-use crate::{Location, Network, Schema, Side, Value};
+use crate::{Location, MatrixSource, Network, Schema, Side, Value};
 
 /// One member given to [`NetworkBuilder::add`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -16,6 +16,21 @@ pub struct MemberRecord {
     pub placement: Option<(String, Side)>,
     /// One value per schema column, in schema order; `None` takes the column's default.
     pub values: Vec<Option<Value>>,
+    /// The matrix columns, as the file writes them: `joined` (R9.0) when the
+    /// schema computes the matrix, or the matrix parent's id and the
+    /// position when it reads it. Ignored when the schema has no matrix.
+    pub matrix: MatrixCells,
+}
+
+/// A member's matrix cells, as text as in a network file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MatrixCells {
+    /// `joined`: digits, 1 to 2^63 - 1.
+    pub joined: String,
+    /// The matrix parent's id; empty for a root.
+    pub parent: String,
+    /// The position under the parent; empty for a root.
+    pub position: String,
 }
 
 impl MemberRecord {
@@ -26,7 +41,14 @@ impl MemberRecord {
             sponsor: sponsor.map(str::to_owned),
             placement: None,
             values: Vec::new(),
+            matrix: MatrixCells::default(),
         }
+    }
+
+    /// The same member with `joined` (as the file writes it).
+    pub fn with_joined(mut self, joined: impl Into<String>) -> Self {
+        self.matrix.joined = joined.into();
+        self
     }
 }
 
@@ -70,6 +92,13 @@ fn add_to(rows: &mut Rows, member: &MemberRecord) -> Result<(), NetworkError> {
             Some((parent, side)) => rows.push_placement(at, parent, Some(*side))?,
             None => rows.push_placement(at, "", None)?,
         }
+    }
+    match rows.schema().matrix.as_ref().map(|m| &m.source) {
+        Some(MatrixSource::Joined) => rows.push_joined(at, &member.matrix.joined)?,
+        Some(MatrixSource::Columns { .. }) => {
+            rows.push_matrix_place(at, &member.matrix.parent, &member.matrix.position)?
+        }
+        None => {}
     }
     let expected = rows.schema().columns.len();
     if member.values.len() != expected {

@@ -16,12 +16,14 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::build::{
-    check_schema, place_children, Joined, LineIndex, Locator, Phases, PlacementRows,
+    check_schema, matrix_position, place_children, Joined, LineIndex, Locator, MatrixRows, Phases,
+    PlacementRows,
 };
 use crate::csv_split::{plan_chunks, Chunk, Cursor, Field, OpenQuote};
 use crate::decimal::{parse_decimal_fast, DecimalError};
 use crate::error::{io_reason, NetworkError};
 use crate::ids::{IdTable, StrArena};
+use crate::matrix::{parse_joined, MatrixSource, JOINED};
 use crate::{Column, ColumnKind, Location, Network, Schema, Side, Value, NONE};
 
 /// Bytes of rows read by one task (several per thread, to balance the work).
@@ -139,6 +141,19 @@ fn failed_read(mut data: Vec<u8>, err: &io::Error, schema: &Schema) -> NetworkEr
     })
 }
 
+/// The fields a matrix reads.
+#[derive(Clone, Copy)]
+enum MatrixFields {
+    /// `joined`.
+    Joined(usize),
+    /// The matrix parent's id and the position, with the matrix's width.
+    Columns {
+        parent: usize,
+        position: usize,
+        width: u8,
+    },
+}
+
 /// Which field of a row holds what.
 struct Layout {
     /// Number of fields of the header, which every row must have.
@@ -149,6 +164,8 @@ struct Layout {
     sponsor: usize,
     /// `placement` and `leg`, when the schema has a placement tree.
     placement: Option<(usize, usize)>,
+    /// The matrix columns, when the schema has a matrix.
+    matrix: Option<MatrixFields>,
     /// Field of each schema column, `None` when the header lacks it.
     columns: Vec<Option<usize>>,
     /// `(schema column, field)` of the columns present in the header, in field order.
@@ -162,6 +179,8 @@ impl Layout {
         if schema.placement {
             names.extend(["placement", "leg"]);
         }
+        let matrix_columns = schema.matrix_columns();
+        names.extend(matrix_columns.iter().copied());
         names.extend(schema.columns.iter().map(|spec| spec.name.as_str()));
         let mut fields: Vec<Option<usize>> = vec![None; names.len()];
         for (field, name) in header.iter().enumerate() {
@@ -179,7 +198,7 @@ impl Layout {
                 None => {}
             }
         }
-        let fixed = if schema.placement { 4 } else { 2 };
+        let fixed = if schema.placement { 4 } else { 2 } + matrix_columns.len();
         let required = |i: usize| match i.checked_sub(fixed) {
             None => true,
             Some(col) => schema
@@ -212,6 +231,17 @@ impl Layout {
             id: field(0),
             sponsor: field(1),
             placement: schema.placement.then(|| (field(2), field(3))),
+            matrix: schema.matrix.as_ref().map(|spec| {
+                let first = if schema.placement { 4 } else { 2 };
+                match spec.source {
+                    MatrixSource::Joined => MatrixFields::Joined(field(first)),
+                    MatrixSource::Columns { .. } => MatrixFields::Columns {
+                        parent: field(first),
+                        position: field(first + 1),
+                        width: spec.width,
+                    },
+                }
+            }),
             columns,
             present,
         })
@@ -372,6 +402,10 @@ struct ChunkRows {
     /// Rows and overflows of each present column's sink, then of the sides.
     columns: Vec<Option<ColumnPart>>,
     sides: Option<(usize, Vec<Option<Side>>)>,
+    /// `joined`, or the matrix position, per row: rows and overflow of its sink.
+    matrix_keys: Option<(usize, Vec<u64>)>,
+    /// Matrix parent ids, with a matrix read from columns.
+    matrix_parents: Vec<Span>,
 }
 
 enum ColumnPart {
@@ -390,6 +424,8 @@ struct ReadRows<'a> {
     sponsors: Vec<Vec<Span>>,
     placements: Vec<Vec<Span>>,
     sides: Option<Vec<Option<Side>>>,
+    matrix_keys: Option<Vec<u64>>,
+    matrix_parents: Vec<Vec<Span>>,
     columns: Vec<Column>,
     lines: LineIndex,
 }
@@ -457,6 +493,7 @@ fn read_rows<'a>(
         })
         .collect();
     let mut shared_sides = schema.placement.then(|| Shared::new(total, None));
+    let mut shared_keys = schema.matrix.is_some().then(|| Shared::new(total, 0u64));
 
     // Split the data, the columns and the sides by chunk.
     let mut column_sinks: Vec<Vec<Option<ColumnSink<'_>>>> =
@@ -483,6 +520,10 @@ fn read_rows<'a>(
         Some(sides) => sides.sinks(&capacities).into_iter().map(Some).collect(),
         None => (0..plan.len()).map(|_| None).collect(),
     };
+    let mut key_sinks: Vec<Option<Sink<'_, u64>>> = match &mut shared_keys {
+        Some(keys) => keys.sinks(&capacities).into_iter().map(Some).collect(),
+        None => (0..plan.len()).map(|_| None).collect(),
+    };
     let mut pieces: Vec<&mut [u8]> = Vec::with_capacity(plan.len());
     let mut rest: &mut [u8] = data;
     let mut at = 0;
@@ -497,16 +538,23 @@ fn read_rows<'a>(
         .par_iter_mut()
         .zip(column_sinks.par_iter_mut())
         .zip(side_sinks.par_iter_mut())
+        .zip(key_sinks.par_iter_mut())
         .zip(base_lines.par_iter())
         .zip(capacities.par_iter())
-        .map(|((((piece, columns), sides), &base_line), &capacity)| {
-            let columns = std::mem::take(columns);
-            let sides = sides.take();
-            read_chunk(piece, &layout, schema, base_line, capacity, columns, sides)
-        })
+        .map(
+            |(((((piece, columns), sides), keys), &base_line), &capacity)| {
+                let sinks = Sinks {
+                    columns: std::mem::take(columns),
+                    sides: sides.take(),
+                    keys: keys.take(),
+                };
+                read_chunk(piece, &layout, schema, base_line, capacity, sinks)
+            },
+        )
         .collect();
     drop(column_sinks);
     drop(side_sinks);
+    drop(key_sinks);
     phases.mark("parse");
 
     // The first problem in input order, among rows read so far.
@@ -532,7 +580,11 @@ fn read_rows<'a>(
     let mut placements = Vec::with_capacity(results.len());
     let mut column_parts: Vec<Vec<Option<ColumnPart>>> = Vec::with_capacity(results.len());
     let mut side_parts = Vec::with_capacity(results.len());
+    let mut key_parts = Vec::with_capacity(results.len());
+    let mut matrix_parents = Vec::with_capacity(results.len());
     for (result, &first) in results.into_iter().zip(&first_rows) {
+        key_parts.push(result.matrix_keys.unwrap_or_default());
+        matrix_parents.push(result.matrix_parents);
         lines.append(result.lines.shifted(first as u64));
         id_parts.push((result.ids, result.id_ends));
         sponsors.push(result.sponsors);
@@ -642,6 +694,7 @@ fn read_rows<'a>(
                 .collect(),
         )
     });
+    let matrix_keys = shared_keys.map(|keys| assemble(keys, &capacities, key_parts));
 
     phases.mark("assemble");
     let chunks = pieces.into_iter().map(|piece| &*piece).zip(plan).collect();
@@ -654,9 +707,18 @@ fn read_rows<'a>(
         sponsors,
         placements,
         sides,
+        matrix_keys,
+        matrix_parents,
         columns,
         lines,
     })
+}
+
+/// A chunk's sinks: its part of each column, of the sides and of the matrix keys.
+struct Sinks<'a> {
+    columns: Vec<Option<ColumnSink<'a>>>,
+    sides: Option<Sink<'a, Option<Side>>>,
+    keys: Option<Sink<'a, u64>>,
 }
 
 /// Reads the rows of one chunk, up to the first problem.
@@ -666,8 +728,7 @@ fn read_chunk(
     schema: &Schema,
     base_line: u64,
     capacity: usize,
-    mut columns: Vec<Option<ColumnSink<'_>>>,
-    mut sides: Option<Sink<'_, Option<Side>>>,
+    mut sinks: Sinks<'_>,
 ) -> ChunkRows {
     let mut out = ChunkRows {
         rows: 0,
@@ -683,6 +744,8 @@ fn read_chunk(
         error: None,
         columns: Vec::new(),
         sides: None,
+        matrix_keys: None,
+        matrix_parents: Vec::new(),
     };
     let mut cursor = Cursor::new(base_line);
     let mut fields: Vec<Field> = Vec::with_capacity(layout.width + 1);
@@ -707,8 +770,7 @@ fn read_chunk(
             schema,
             Location::Line(line),
             &mut out,
-            &mut columns,
-            &mut sides,
+            &mut sinks,
         ) {
             out.error = Some(RowError { row, stage, error });
             break;
@@ -722,7 +784,8 @@ fn read_chunk(
                 .reserve(per_row.saturating_mul(capacity.saturating_sub(out.rows)) / 16 * 17);
         }
     }
-    out.columns = columns
+    out.columns = sinks
+        .columns
         .into_iter()
         .map(|sink| {
             sink.map(|sink| match sink {
@@ -731,7 +794,8 @@ fn read_chunk(
             })
         })
         .collect();
-    out.sides = sides.map(|sink| (sink.len, sink.overflow));
+    out.sides = sinks.sides.map(|sink| (sink.len, sink.overflow));
+    out.matrix_keys = sinks.keys.map(|sink| (sink.len, sink.overflow));
     out
 }
 
@@ -745,10 +809,6 @@ fn unclosed_quote(open: OpenQuote, column: Option<&String>) -> NetworkError {
 }
 
 /// Checks one row and records it; the error comes with how far into the row it was found.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of a chunk's state that one row writes to"
-)]
 #[inline]
 fn read_row(
     piece: &[u8],
@@ -757,9 +817,9 @@ fn read_row(
     schema: &Schema,
     at: Location,
     out: &mut ChunkRows,
-    columns: &mut [Option<ColumnSink<'_>>],
-    sides: &mut Option<Sink<'_, Option<Side>>>,
+    sinks: &mut Sinks<'_>,
 ) -> Result<(), (Stage, NetworkError)> {
+    let (columns, sides) = (&mut sinks.columns, &mut sinks.sides);
     if fields.len() != layout.width {
         return Err((
             Stage::BeforeId,
@@ -826,6 +886,54 @@ fn read_row(
         out.placements.push(Span::of(field(placement)));
         if let Some(sides) = sides {
             sides.push(side);
+        }
+    }
+
+    if let Some(fields) = layout.matrix {
+        let key = match fields {
+            MatrixFields::Joined(joined) => {
+                let raw = cell(joined);
+                if raw.is_empty() {
+                    return Err(after(NetworkError::MissingValue {
+                        at,
+                        id: id.to_owned(),
+                        column: JOINED.to_owned(),
+                    }));
+                }
+                let text = text(joined, JOINED, Stage::AfterId)?;
+                parse_joined(raw).map_err(|problem| {
+                    after(NetworkError::MalformedJoined {
+                        at,
+                        id: id.to_owned(),
+                        text: text.to_owned(),
+                        problem,
+                    })
+                })?
+            }
+            MatrixFields::Columns {
+                parent,
+                position,
+                width,
+            } => {
+                let names = schema.matrix_columns();
+                let name = |i: usize| names.get(i).copied().unwrap_or_default();
+                let up = text(parent, name(0), Stage::AfterId)?;
+                let pos = text(position, name(1), Stage::AfterId)?;
+                let k = matrix_position(up, pos, width).map_err(|()| {
+                    after(NetworkError::BadMatrixPosition {
+                        at,
+                        id: id.to_owned(),
+                        text: pos.to_owned(),
+                        width,
+                        has_parent: !up.is_empty(),
+                    })
+                })?;
+                out.matrix_parents.push(Span::of(field(parent)));
+                u64::from(k)
+            }
+        };
+        if let Some(keys) = &mut sinks.keys {
+            keys.push(key);
         }
     }
 
@@ -1031,6 +1139,7 @@ impl ReadRows<'_> {
             Some(Unknown::Sponsor(row, _) | Unknown::Placement(row, _)) => *row,
             None => n,
         };
+        let matrix = self.matrix_rows();
         let placement = match (pparent, self.sides) {
             (Some(pparent), Some(sides)) => match place_children(&pparent, &sides, upto) {
                 Ok(child) => Some(PlacementRows {
@@ -1069,15 +1178,57 @@ impl ReadRows<'_> {
             }
             None => {}
         }
+        let matrix = matrix?;
         Ok(Joined {
             schema: self.schema,
             ids: self.ids,
             table: self.table,
             parent,
             placement,
+            matrix,
             columns: self.columns,
             locator: Locator::Lines(self.lines),
         })
+    }
+
+    /// The matrix columns of every row, with matrix parents resolved to rows
+    /// (in row order, so the first unknown parent is named).
+    fn matrix_rows(&self) -> Result<Option<MatrixRows>, NetworkError> {
+        let (Some(spec), Some(keys)) = (&self.schema.matrix, &self.matrix_keys) else {
+            return Ok(None);
+        };
+        if let MatrixSource::Joined = spec.source {
+            return Ok(Some(MatrixRows::Joined(keys.clone())));
+        }
+        let mut parent = Vec::with_capacity(keys.len());
+        for ((&(piece, _), spans), &first) in self
+            .chunks
+            .iter()
+            .zip(&self.matrix_parents)
+            .zip(&self.first_rows)
+        {
+            for (k, span) in spans.iter().enumerate() {
+                let key = span.get(piece);
+                if key.is_empty() {
+                    parent.push(NONE);
+                    continue;
+                }
+                let up = std::str::from_utf8(key)
+                    .ok()
+                    .and_then(|up| self.table.find(&self.ids, up));
+                let Some(up) = up else {
+                    let row = first + k;
+                    return Err(NetworkError::UnknownMatrixParent {
+                        at: Location::Line(self.lines.line(row as u64)),
+                        id: self.ids.text(row).to_owned(),
+                        parent: utf8(key),
+                    });
+                };
+                parent.push(up);
+            }
+        }
+        let position = keys.iter().map(|&k| k as u8).collect();
+        Ok(Some(MatrixRows::Columns { parent, position }))
     }
 }
 
@@ -1119,6 +1270,7 @@ mod timing {
         let schema = Schema {
             columns: vec![ColumnSpec::decimal("pv"), ColumnSpec::decimal("cv")],
             placement: std::env::var("PAYPLAN_PLACEMENT").is_ok_and(|v| v == "1"),
+            matrix: None,
         };
         let start = std::time::Instant::now();
         let mut phases = Phases::new();
@@ -1186,6 +1338,7 @@ mod against_the_old_loader {
                     ColumnSpec::bool("new").with_default(Value::Bool(false)),
                 ],
                 placement: false,
+                matrix: None,
             },
             Schema {
                 columns: vec![
@@ -1195,6 +1348,7 @@ mod against_the_old_loader {
                     carry("carry_right"),
                 ],
                 placement: true,
+                matrix: None,
             },
         ]
     }

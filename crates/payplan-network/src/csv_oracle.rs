@@ -632,6 +632,7 @@ impl Rows {
                 child,
                 side: self.sides,
             }),
+            matrix: None,
             columns: self.columns,
             locator: Locator::Lines(lines),
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
+use crate::matrix::JoinedProblem;
 use crate::{ColumnKind, Side};
 
 /// Where a problem is: a line of a CSV file or an entry given to the builder.
@@ -257,6 +258,61 @@ pub enum NetworkError {
         cycle: Vec<String>,
     },
 
+    /// A `joined` cell that is not a whole number from 1 to 2^63 - 1 (R9.0).
+    #[error("{at}: `{text}` in column `joined` of member `{id}` {}", problem.text(), id = shown(id), text = shown(text))]
+    MalformedJoined {
+        at: Location,
+        id: String,
+        text: String,
+        problem: JoinedProblem,
+    },
+
+    /// A member whose `joined` is not above its sponsor's (R9.3; the recruit's row).
+    #[error("{at}: member `{id}` joined at {joined}, not after its sponsor `{sponsor}` (joined at {sponsor_joined}, {sponsor_at})", id = shown(id), sponsor = shown(sponsor))]
+    JoinedNotAfterSponsor {
+        at: Location,
+        id: String,
+        joined: u64,
+        sponsor: String,
+        sponsor_joined: u64,
+        sponsor_at: Location,
+    },
+
+    /// A matrix parent (read from the file) that names no member.
+    #[error("{at}: matrix parent `{parent}` of member `{id}` names no member", id = shown(id), parent = shown(parent))]
+    UnknownMatrixParent {
+        at: Location,
+        id: String,
+        parent: String,
+    },
+
+    /// A matrix position (read from the file) that is not a whole number
+    /// from 1 to the width, or is given without a parent, or missing with one.
+    #[error("{at}: matrix position `{text}` of member `{id}` is not a position from 1 to {width}{}", if *has_parent { "" } else { " under a parent" }, id = shown(id), text = shown(text))]
+    BadMatrixPosition {
+        at: Location,
+        id: String,
+        text: String,
+        width: u8,
+        /// Whether the row names a matrix parent.
+        has_parent: bool,
+    },
+
+    /// Two members in one position of a matrix parent (the later row is named).
+    #[error("{at}: member `{id}` is in position {position} under `{parent}`, where member `{other}` already is ({other_at})", id = shown(id), parent = shown(parent), other = shown(other))]
+    MatrixPositionTaken {
+        at: Location,
+        id: String,
+        parent: String,
+        position: u8,
+        other: String,
+        other_at: Location,
+    },
+
+    /// A member whose matrix parents (read from the file) never reach a root.
+    #[error("{at}: member `{id}` is on a matrix cycle or below one", id = shown(id))]
+    MatrixCycle { at: Location, id: String },
+
     /// The schema itself is unusable (a host error, not a file error).
     #[error("schema column `{column}` {problem}")]
     BadSchema {
@@ -298,7 +354,13 @@ impl NetworkError {
             | E::UnknownPlacement { at, .. }
             | E::SameSide { at, .. }
             | E::SelfPlacement { at, .. }
-            | E::PlacementCycle { at, .. } => Some(*at),
+            | E::PlacementCycle { at, .. }
+            | E::MalformedJoined { at, .. }
+            | E::JoinedNotAfterSponsor { at, .. }
+            | E::UnknownMatrixParent { at, .. }
+            | E::BadMatrixPosition { at, .. }
+            | E::MatrixPositionTaken { at, .. }
+            | E::MatrixCycle { at, .. } => Some(*at),
         }
     }
 
@@ -323,7 +385,13 @@ impl NetworkError {
             | E::UnknownPlacement { id, .. }
             | E::SameSide { id, .. }
             | E::SelfPlacement { id, .. }
-            | E::PlacementCycle { id, .. } => Some(id),
+            | E::PlacementCycle { id, .. }
+            | E::MalformedJoined { id, .. }
+            | E::JoinedNotAfterSponsor { id, .. }
+            | E::UnknownMatrixParent { id, .. }
+            | E::BadMatrixPosition { id, .. }
+            | E::MatrixPositionTaken { id, .. }
+            | E::MatrixCycle { id, .. } => Some(id),
             _ => None,
         }
     }
@@ -356,6 +424,22 @@ impl NetworkError {
             }
             E::SelfPlacement { .. } | E::PlacementCycle { .. } => {
                 "every chain of placements must end at a member with an empty `placement`"
+            }
+            E::MalformedJoined { .. } => {
+                "write `joined` as a whole number from 1 up, digits only: a day number, a date as `20240105`, a sequence number"
+            }
+            E::JoinedNotAfterSponsor { .. } => {
+                "a member joins after its sponsor: give it a larger `joined` than its sponsor's"
+            }
+            E::UnknownMatrixParent { .. } => {
+                "leave the matrix parent and position empty for a root of the matrix"
+            }
+            E::BadMatrixPosition { .. } => {
+                "give a matrix parent and a position together, or leave both empty for a root of the matrix"
+            }
+            E::MatrixPositionTaken { .. } => "each position under a matrix parent holds one member",
+            E::MatrixCycle { .. } => {
+                "every chain of matrix parents must end at a member with an empty matrix parent"
             }
             E::MissingColumn { .. } => "column names are case-sensitive",
             E::FieldCount { .. } => "quote cells that contain a comma, as in `\"1,5\"`",

@@ -21,10 +21,12 @@ mod csv_split;
 mod decimal;
 mod error;
 mod ids;
+mod matrix;
 mod partition;
 
-pub use builder::{MemberRecord, NetworkBuilder};
+pub use builder::{MatrixCells, MemberRecord, NetworkBuilder};
 pub use error::{Location, NetworkError};
+pub use matrix::{JoinedProblem, Matrix, MatrixSource, MatrixSpec, JOINED, MATRIX_WIDTHS};
 
 use ids::{IdTable, StrArena};
 
@@ -41,6 +43,27 @@ pub struct Schema {
     pub columns: Vec<ColumnSpec>,
     /// Whether the plan uses the binary placement tree (`placement`, `leg`).
     pub placement: bool,
+    /// The forced matrix the plan uses (`uses matrix 3 wide`), if any.
+    #[serde(default)]
+    pub matrix: Option<MatrixSpec>,
+}
+
+impl Schema {
+    /// The names of the columns the matrix reads (`joined`, or the parent
+    /// and position columns), which no input column may take.
+    pub fn matrix_columns(&self) -> Vec<&str> {
+        match &self.matrix {
+            None => Vec::new(),
+            Some(MatrixSpec {
+                source: MatrixSource::Joined,
+                ..
+            }) => vec![JOINED],
+            Some(MatrixSpec {
+                source: MatrixSource::Columns { parent, position },
+                ..
+            }) => vec![parent.as_str(), position.as_str()],
+        }
+    }
 }
 
 /// One per-member input column.
@@ -223,6 +246,7 @@ pub struct Network {
     /// Per schema column, indexed by member.
     columns: Vec<Column>,
     placement: Option<PlacementTree>,
+    matrix: Option<Matrix>,
 }
 
 impl Network {
@@ -349,6 +373,11 @@ impl Network {
     /// The placement tree; present exactly when the schema has one.
     pub fn placement(&self) -> Option<&PlacementTree> {
         self.placement.as_ref()
+    }
+
+    /// The forced matrix; present exactly when the schema has one.
+    pub fn matrix(&self) -> Option<&Matrix> {
+        self.matrix.as_ref()
     }
 
     fn len_ix(&self) -> MemberIx {

@@ -58,6 +58,7 @@ fn records(path: &std::path::Path, schema: &Schema) -> Vec<MemberRecord> {
                         })
                     })
                     .collect(),
+                matrix: Default::default(),
             }
         })
         .collect()
@@ -302,6 +303,7 @@ fn bad_schemas_are_refused() {
         let schema = Schema {
             columns,
             placement: false,
+            matrix: None,
         };
         let err = NetworkBuilder::new(schema.clone()).build().unwrap_err();
         assert!(matches!(err, NetworkError::BadSchema { .. }));

@@ -283,6 +283,7 @@ fn a_number_cell_that_is_not_utf8_is_named_with_its_bytes_escaped() {
             ColumnSpec::bool("new"),
         ],
         placement: false,
+        matrix: None,
     };
     let err = Network::from_csv_reader(&bytes[..], &schema).unwrap_err();
     assert_eq!(

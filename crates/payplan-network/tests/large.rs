@@ -44,6 +44,7 @@ fn build(chain: bool, reverse: bool) -> Network {
             sponsor: sponsor_of(i, chain),
             placement: (i > 0).then(|| (format!("M{}", i - 1), Side::Left)),
             values: values(schema.columns.len()),
+            matrix: Default::default(),
         });
     }
     builder.build().unwrap()

@@ -35,6 +35,15 @@ pub enum Statement {
     UsesPlacement {
         span: Span,
     },
+    /// `uses matrix 3 wide`, optionally `from columns parent, position`.
+    UsesMatrix {
+        /// The width as written (checked against 2..=16 later).
+        width: u64,
+        width_span: Span,
+        /// The parent and position columns, for a matrix read from the file.
+        columns: Option<(Ident, Ident)>,
+        span: Span,
+    },
     Input(InputDecl),
     Let(LetDecl),
     Rank(RankDecl),
@@ -141,6 +150,8 @@ pub enum ExprKind {
     },
     /// `sum(cv over downline where active)`, `count(children where new)`.
     Aggregate(Box<Aggregate>),
+    /// `full(matrix levels 1..3)`: every position of those levels is taken.
+    Full(Box<Relation>),
 }
 
 /// An aggregate over the members related to the current one.
@@ -173,6 +184,9 @@ pub enum RelationKind {
         to: Box<Expr>,
         compressed_by: Option<Box<Expr>>,
     },
+    /// `matrix levels 1..7`, `matrix level 2`, `matrix children` (levels
+    /// 1..1, with the word's span as bounds).
+    MatrixLevels { from: Box<Expr>, to: Box<Expr> },
     /// `generations 1..3 counting rank = director`.
     Generations {
         from: Box<Expr>,

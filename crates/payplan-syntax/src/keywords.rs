@@ -85,6 +85,12 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("where", Role::Tail, true),
     kw("at", Role::Tail, true),
     kw("compressed", Role::Tail, true),
+    kw("matrix", Role::Relation, false),
+    kw("children", Role::Relation, false),
+    kw("wide", Role::Clause, false),
+    kw("from", Role::Clause, false),
+    kw("columns", Role::Clause, false),
+    kw("full", Role::ExprStart, false),
     kw("true", Role::Literal, true),
     kw("false", Role::Literal, true),
 ];

@@ -121,6 +121,27 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
             }
         }
         Rule::uses_decl => Statement::UsesPlacement { span },
+        Rule::matrix_decl => {
+            let width_pair = take()?;
+            let width_span = span_of(&width_pair);
+            let width = width_pair.as_str().parse::<u64>().unwrap_or(u64::MAX);
+            let columns = match take() {
+                Ok(cols) => {
+                    let mut names = meaningful(cols).map(ident);
+                    match (names.next(), names.next()) {
+                        (Some(parent), Some(position)) => Some((parent, position)),
+                        _ => return Err(SyntaxError::Internal { span }),
+                    }
+                }
+                Err(_) => None,
+            };
+            Statement::UsesMatrix {
+                width,
+                width_span,
+                columns,
+                span,
+            }
+        }
         Rule::input_decl => {
             let name = ident(take()?);
             let ty = ident(take()?);
@@ -367,6 +388,12 @@ fn primary(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                 rates: None,
             }))
         }
+        Rule::full_call => {
+            let inner = meaningful(pair)
+                .next()
+                .ok_or(SyntaxError::Internal { span })?;
+            ExprKind::Full(Box::new(relation(inner)?))
+        }
         Rule::call => call(pair)?,
         _ => return Err(SyntaxError::Internal { span }),
     };
@@ -440,6 +467,34 @@ fn relation(pair: Pair<'_, Rule>) -> Result<Relation, SyntaxError> {
         .ok_or(SyntaxError::Internal { span })?;
     let kind = match inner.as_rule() {
         Rule::name => RelationKind::Named(ident(inner)),
+        Rule::matrix_rel => {
+            let words: Vec<Pair<'_, Rule>> = inner.clone().into_inner().collect();
+            let second = words.get(1).map(|p| (p.as_rule(), span_of(p)));
+            let parts: Vec<Pair<'_, Rule>> = meaningful(inner).collect();
+            let mut parts = parts.into_iter();
+            let (from, to) = match second {
+                Some((Rule::kw_children, word)) => {
+                    let one = Expr {
+                        kind: ExprKind::Number(rust_decimal::Decimal::ONE),
+                        span: word,
+                    };
+                    (one.clone(), one)
+                }
+                Some((Rule::kw_level, _)) => {
+                    let k = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
+                    (k.clone(), k)
+                }
+                _ => {
+                    let from = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
+                    let to = bound(parts.next().ok_or(SyntaxError::Internal { span })?)?;
+                    (from, to)
+                }
+            };
+            RelationKind::MatrixLevels {
+                from: Box::new(from),
+                to: Box::new(to),
+            }
+        }
         Rule::levels_rel => {
             let single =
                 inner.clone().into_inner().next().map(|p| p.as_rule()) == Some(Rule::kw_level);

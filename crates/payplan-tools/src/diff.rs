@@ -175,9 +175,15 @@ pub fn union_schema(old: &Schema, new: &Schema) -> Option<Schema> {
             }
         }
     }
+    // Two different matrices cannot be read from one network.
+    let matrix = match (&old.matrix, &new.matrix) {
+        (Some(a), Some(b)) if a != b => return None,
+        (a, b) => a.clone().or_else(|| b.clone()),
+    };
     Some(Schema {
         columns,
         placement: old.placement || new.placement,
+        matrix,
     })
 }
 
@@ -439,7 +445,11 @@ mod tests {
     use payplan::{ColumnSpec, Value};
 
     fn schema(columns: Vec<ColumnSpec>, placement: bool) -> Schema {
-        Schema { columns, placement }
+        Schema {
+            columns,
+            placement,
+            matrix: None,
+        }
     }
 
     #[test]

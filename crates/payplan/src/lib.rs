@@ -53,8 +53,8 @@ pub use payplan_explain::{
     RankExplanation, Shown, Skipped, Source,
 };
 pub use payplan_network::{
-    Column, ColumnKind, ColumnSpec, MemberIx, MemberRecord, Network, NetworkBuilder, NetworkError,
-    Schema, Side, Value,
+    Column, ColumnKind, ColumnSpec, MatrixCells, MatrixSource, MatrixSpec, MemberIx, MemberRecord,
+    Network, NetworkBuilder, NetworkError, Schema, Side, Value,
 };
 pub use payplan_syntax::{Diagnostic, Severity, Span, SyntaxError, ToDiagnostic};
 pub use plan_info::{Basis, BonusInfo, Relax};

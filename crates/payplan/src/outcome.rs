@@ -1,6 +1,6 @@
 //! What a run returns to hosts: payouts, exported values and totals.
 
-use payplan_check::{amount_text, write_amount, Ty, TypedPlan, Val};
+use payplan_check::{amount_text, write_amount, MatrixValue, NodeKind, Ty, TypedPlan, Val};
 use payplan_eval::{Amounts, Evaluation, Settlement};
 use payplan_explain::{ExplainError, ExplainOptions, Explanation};
 use payplan_network::{MemberIx, Network};
@@ -47,6 +47,10 @@ pub enum ExportValue {
     Bool(bool),
     /// A rank's name; `None` for a member with no rank.
     Rank(Option<Arc<str>>),
+    /// Text: a member's place in the forced matrix (`matrix_parent`, the
+    /// parent's id; `matrix_position`, one digit), empty for a matrix root.
+    /// In JSON a text reads back as a rank's name (both are strings).
+    Text(String),
 }
 
 /// One member's exported values, in the plan's export order.
@@ -186,6 +190,13 @@ impl Run<'_> {
         let typed = self.typed();
         let ranks = rank_names(typed);
         let exports = &typed.exports;
+        let matrix: Vec<Option<MatrixValue>> = exports
+            .iter()
+            .map(|e| match typed.nodes.get(e.node).map(|n| &n.kind) {
+                Some(NodeKind::Matrix(what)) => Some(*what),
+                _ => None,
+            })
+            .collect();
         (0..)
             .step_by(BLOCK)
             .zip(self.net.file_order().chunks(BLOCK))
@@ -195,15 +206,37 @@ impl Run<'_> {
                     .map(|e| block.iter().map(|&m| self.export_at(e.node, m)).collect())
                     .collect();
                 let ranks = ranks.clone();
+                let matrix = matrix.clone();
                 (0..block.len()).map(move |i| {
                     let values = exports
                         .iter()
                         .zip(&gathered)
-                        .map(|(e, g)| export_value(typed, e.ty, gathered_at(g, i), &ranks))
+                        .zip(&matrix)
+                        .map(|((e, g), place)| match place {
+                            Some(what) => self.matrix_text(*what, block.get(i).copied()),
+                            None => export_value(typed, e.ty, gathered_at(g, i), &ranks),
+                        })
                         .collect();
                     (self.net.row_id(start + i), values)
                 })
             })
+    }
+
+    /// `matrix_parent` or `matrix_position` at member `m`: the parent's id
+    /// or the position's digit, empty for a matrix root.
+    fn matrix_text(&self, what: MatrixValue, m: Option<MemberIx>) -> ExportValue {
+        let place = self.net.matrix().zip(m);
+        ExportValue::Text(match (what, place) {
+            (MatrixValue::Parent, Some((matrix, m))) => match matrix.parent(m) {
+                payplan_network::NONE => String::new(),
+                p => self.net.id(p).to_owned(),
+            },
+            (MatrixValue::Position, Some((matrix, m))) => matrix
+                .position(m)
+                .map(|k| k.to_string())
+                .unwrap_or_default(),
+            (_, None) => String::new(),
+        })
     }
 
     /// An export's value at a member of the network.
@@ -379,6 +412,7 @@ fn cell_text(v: &ExportValue, places: u32) -> String {
         ExportValue::Number(d) => amount_text(*d, places),
         ExportValue::Bool(b) => b.to_string(),
         ExportValue::Rank(r) => r.as_deref().unwrap_or_default().to_string(),
+        ExportValue::Text(t) => t.clone(),
     }
 }
 

@@ -188,7 +188,8 @@ fn basis_of(typed: &TypedPlan, amount: &TExpr) -> Basis {
                     Some(NodeKind::Total { .. }) => network = true,
                     // A node id out of range cannot be read (the checker
                     // made every slot): it rests on nothing.
-                    Some(NodeKind::Input { .. } | NodeKind::Rank { .. }) | None => {}
+                    Some(NodeKind::Input { .. } | NodeKind::Rank { .. } | NodeKind::Matrix(_))
+                    | None => {}
                 }
             }
         }

@@ -27,6 +27,7 @@ pub fn plain_schema() -> Schema {
             ColumnSpec::bool("new").with_default(Value::Bool(false)),
         ],
         placement: false,
+        matrix: None,
     }
 }
 
@@ -45,6 +46,7 @@ pub fn binary_schema() -> Schema {
             carry("carry_right"),
         ],
         placement: true,
+        matrix: None,
     }
 }
 

@@ -249,6 +249,7 @@ fn build_network(
             if schema.placement {
                 known.extend(["placement".into(), "leg".into()]);
             }
+            known.extend(schema.matrix_columns().into_iter().map(String::from));
             known.extend(schema.columns.iter().map(|c| c.name.clone()));
             if let Some(column) = header.iter().find(|c| !known.contains(&c.text)) {
                 return Err(PlanTestError::UnknownColumn {
@@ -529,6 +530,22 @@ impl<'a> Actual<'a> {
                     self.amount(*a),
                     *a == expected,
                 ))
+            }
+            ExportValue::Text(a) => {
+                // An empty text (a matrix root's parent) is written `none`.
+                let expected = if value.text == "none" {
+                    String::new()
+                } else {
+                    value.text.clone()
+                };
+                let shown = |t: &str| {
+                    if t.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        t.to_owned()
+                    }
+                };
+                Ok((shown(&expected), shown(a), *a == expected))
             }
             ExportValue::Bool(a) => {
                 let expected = match value.text.as_str() {
