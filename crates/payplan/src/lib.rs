@@ -44,7 +44,9 @@ use payplan_check::TypedPlan;
 pub use error::{CompileError, Error, RunError};
 pub use exact::Exact;
 pub use inspect::Rank;
-pub use outcome::{ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutRow, Run, Totals};
+pub use outcome::{
+    ExportText, ExportValue, MemberRow, MemberValues, Outcome, Payout, PayoutRow, Run, Totals,
+};
 pub use payplan_check::{amount_text, suggest, CheckError, CheckWarning};
 pub use payplan_eval::{Amounts, EvalError, EvalOptions};
 pub use payplan_explain::{

@@ -49,8 +49,15 @@ pub enum ExportValue {
     Rank(Option<Arc<str>>),
     /// Text: a member's place in the forced matrix (`matrix_parent`, the
     /// parent's id; `matrix_position`, one digit), empty for a matrix root.
-    /// In JSON a text reads back as a rank's name (both are strings).
-    Text(String),
+    /// In JSON it is `{"text": ...}`, so that it never reads back as a
+    /// rank's name or a number.
+    Text(ExportText),
+}
+
+/// The text of an [`ExportValue::Text`], kept apart from a rank's name in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportText {
+    pub text: String,
 }
 
 /// One member's exported values, in the plan's export order.
@@ -226,7 +233,7 @@ impl Run<'_> {
     /// or the position's digit, empty for a matrix root.
     fn matrix_text(&self, what: MatrixValue, m: Option<MemberIx>) -> ExportValue {
         let place = self.net.matrix().zip(m);
-        ExportValue::Text(match (what, place) {
+        let text = match (what, place) {
             (MatrixValue::Parent, Some((matrix, m))) => match matrix.parent(m) {
                 payplan_network::NONE => String::new(),
                 p => self.net.id(p).to_owned(),
@@ -236,7 +243,8 @@ impl Run<'_> {
                 .map(|k| k.to_string())
                 .unwrap_or_default(),
             (_, None) => String::new(),
-        })
+        };
+        ExportValue::Text(ExportText { text })
     }
 
     /// An export's value at a member of the network.
@@ -412,7 +420,7 @@ fn cell_text(v: &ExportValue, places: u32) -> String {
         ExportValue::Number(d) => amount_text(*d, places),
         ExportValue::Bool(b) => b.to_string(),
         ExportValue::Rank(r) => r.as_deref().unwrap_or_default().to_string(),
-        ExportValue::Text(t) => t.clone(),
+        ExportValue::Text(t) => t.text.clone(),
     }
 }
 

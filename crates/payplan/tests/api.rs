@@ -141,3 +141,27 @@ fn settled_amounts_serialize_sparsely_and_reject_unordered_members() {
     assert_ne!(unordered, json);
     assert!(serde_json::from_str::<payplan::Amounts>(&unordered).is_err());
 }
+
+/// A forced matrix's text exports (a parent's id, a position) read back
+/// from JSON as text, never as a rank's name or a number.
+#[test]
+fn matrix_exports_round_trip_through_json() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let text = std::fs::read_to_string(format!("{root}/plans/matrix.plan")).unwrap();
+    let plan = Plan::compile(&text, "matrix.plan").unwrap();
+    let dir = format!("{root}/tests/conformance-v2/matrix/spillover-order");
+    let net = plan
+        .load_network(std::path::Path::new(&format!("{dir}/network.csv")))
+        .unwrap();
+    let outcome = plan.run(&net).unwrap();
+    let texts = outcome
+        .members
+        .iter()
+        .flat_map(|m| &m.values)
+        .filter(|v| matches!(v, payplan::ExportValue::Text(_)))
+        .count();
+    assert!(texts > 0, "no text exports in {:?}", outcome.members);
+    let json = serde_json::to_string(&outcome).unwrap();
+    let back: payplan::Outcome = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, outcome);
+}

@@ -545,7 +545,7 @@ impl<'a> Actual<'a> {
                         t.to_owned()
                     }
                 };
-                Ok((shown(&expected), shown(a), *a == expected))
+                Ok((shown(&expected), shown(&a.text), a.text == expected))
             }
             ExportValue::Bool(a) => {
                 let expected = match value.text.as_str() {
