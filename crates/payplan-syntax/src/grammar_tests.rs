@@ -114,3 +114,31 @@ fn statement_keywords_and_only_they_start_a_statement() {
         assert_eq!(starts, k.role == Role::Statement, "`{}`", k.word);
     }
 }
+
+/// The words that became contextual in language v2 name inputs and
+/// definitions, and still do their work where the grammar expects them.
+#[test]
+fn contextual_words_name_values_and_keep_their_role() {
+    let words = [
+        "level",
+        "levels",
+        "generations",
+        "compressed",
+        "counting",
+        "over",
+        "where",
+        "at",
+    ];
+    for word in words {
+        assert!(!crate::keywords::is_reserved(word), "`{word}`");
+        let text = format!(
+            "input {word}: count\n\
+             let x = {word} + 1\n\
+             let y = sum({word} over levels 1..2 compressed by {word} > 0 where {word} > 1 at 5%, 3%)\n\
+             let z = sum({word} over generations 1..{word} counting {word} > 0)\n\
+             let w = count(level 2 where {word} > 0)\n"
+        );
+        let plan = crate::parse(&text);
+        assert!(plan.is_ok(), "`{word}`: {plan:?}");
+    }
+}
