@@ -168,6 +168,23 @@ pub enum CheckError {
     /// `differential(cv, rate)` where `rate` is not a table of fixed rates.
     #[error("the percentage of `differential` must come from a table of fixed rates")]
     DifferentialRates { span: Span },
+    /// `pv div cv`, `cv div 20%`, `pv mod cv`: units `div` or `mod` cannot combine.
+    #[error("cannot apply `{}` to {left} and {right}", .op.symbol())]
+    WholeUnits {
+        op: BinaryOp,
+        left: String,
+        right: String,
+        span: Span,
+    },
+    /// `round(cv, places)`, `round(cv, 13)`, `round(cv, 1.5)`.
+    #[error("the decimal places of `round` must be a whole number from 0 to 12, found `{found}`")]
+    RoundPlaces { found: String, span: Span },
+    /// `differential(cv, pct, from level 65)`.
+    #[error("`from level` must be a whole number from 0 to 64, found `{found}`")]
+    DifferentialLevel { found: String, span: Span },
+    /// `from level 1` anywhere but as `differential`'s last argument.
+    #[error("`from level` is only meaningful as the last argument of `differential`")]
+    FromLevelOutsideDifferential { span: Span },
     /// `pool(...)` outside a bonus's amount.
     #[error("`pool` is only meaningful as a bonus's amount")]
     PoolOutsideBonus { span: Span },
@@ -254,6 +271,9 @@ fn usage(function: &str) -> &'static str {
         "money" => "money(paired)",
         "total" => "total(cv)",
         "differential" => "differential(cv, percentage)",
+        "floor" => "floor(paired / 300)",
+        "ceil" => "ceil(paired / 300)",
+        "round" => "round(amount, 2)",
         _ => "pool(2% of total(cv), shares)",
     }
 }
@@ -296,6 +316,10 @@ impl CheckError {
             | TooFewValues { span, .. }
             | MissingRelation { span, .. }
             | DifferentialRates { span }
+            | WholeUnits { span, .. }
+            | RoundPlaces { span, .. }
+            | DifferentialLevel { span, .. }
+            | FromLevelOutsideDifferential { span }
             | PoolOutsideBonus { span }
             | FirstLevel { span, .. }
             | LastLevel { span, .. }
@@ -324,7 +348,7 @@ impl CheckError {
             UnknownName { suggestion, .. } => did_you_mean(suggestion)
                 .unwrap_or_else(|| "declare it with `input` or `let`, or check its spelling".into()),
             UnknownFunction { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
-                "functions are sum, count, min, max, any, all, total, money, differential and pool".into()
+                "functions are sum, count, min, max, any, all, total, money, differential, pool, floor, ceil and round".into()
             }),
             UnknownRelation { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
                 "relations are children, legs, downline, group, upline, left, right, levels and generations".into()
@@ -389,6 +413,17 @@ impl CheckError {
             ),
             DifferentialRates { .. } => {
                 "write a `by rank { associate: 5%, senior: 10% }` table, or the name of one".into()
+            }
+            WholeUnits { op: BinaryOp::Mod, .. } => {
+                "`mod` needs two values of one unit, as in `pv mod 300`".into()
+            }
+            WholeUnits { .. } => "`div` divides two values of one unit (giving a count), or a value by a count or a plain number, as in `paired div 300`".into(),
+            RoundPlaces { .. } => "write the places as a number, as in `round(amount, 2)`".into(),
+            DifferentialLevel { .. } => {
+                "write the level as a number, as in `differential(cv, percentage, from level 1)`".into()
+            }
+            FromLevelOutsideDifferential { .. } => {
+                "write `differential(cv, percentage, from level 1)`".into()
             }
             PoolOutsideBonus { .. } => {
                 "write `bonus pool when ... pays pool(2% of total(cv), shares)`".into()

@@ -56,6 +56,28 @@ pub(crate) fn quotient(a: Ty, b: Ty) -> Option<Ty> {
     }
 }
 
+/// The type of `a div b`: like values give a count of whole times, a value
+/// divided by a count or a plain number keeps its unit.
+pub(crate) fn whole_quotient(a: Ty, b: Ty) -> Option<Ty> {
+    match (a, b) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) => Some(Ty::Unknown),
+        (Ty::Number, Ty::Number) => Some(Ty::Number),
+        (x, y) if x == y && x.is_numeric() => Some(Ty::Count),
+        (x, Ty::Number | Ty::Count) if x.is_numeric() && x != Ty::Percent => Some(x),
+        _ => None,
+    }
+}
+
+/// The type of `a mod b`: both of one unit (a plain number fits any), which
+/// the remainder keeps.
+pub(crate) fn remainder(a: Ty, b: Ty) -> Option<Ty> {
+    if a.is_numeric() && b.is_numeric() {
+        common(a, b)
+    } else {
+        None
+    }
+}
+
 /// A numeric type as it is; any other, already reported, as a number.
 pub(crate) fn numeric_or_number(ty: Ty) -> Ty {
     if ty.is_numeric() {
@@ -85,6 +107,8 @@ pub(crate) fn binary(op: BinaryOp, a: Ty, b: Ty) -> Ty {
             _ => None,
         },
         BinaryOp::Div => quotient(a, b),
+        BinaryOp::WholeDiv => whole_quotient(a, b),
+        BinaryOp::Mod => remainder(a, b),
         _ => Some(Ty::Bool),
     };
     found.unwrap_or(Ty::Unknown)
@@ -209,6 +233,7 @@ impl Infer<'_, '_> {
             },
             ExprKind::Call { function, args } => self.call(&function.name, args, depth),
             ExprKind::Aggregate(agg) => self.aggregate(agg, depth),
+            ExprKind::FromLevel(_) => Ty::Unknown,
         }
     }
 
@@ -245,7 +270,10 @@ impl Infer<'_, '_> {
         match (name, args) {
             ("min" | "max", [_, _, ..]) => self.fold(args.iter(), depth),
             ("money", [_]) | ("pool", [_, _]) => Ty::Money,
-            ("total", [a]) | ("differential", [a, _]) => numeric_or_number(self.ty(a, depth)),
+            ("total", [a])
+            | ("differential", [a, _] | [a, _, _])
+            | ("floor" | "ceil", [a])
+            | ("round", [a, _] | [a, _, _]) => numeric_or_number(self.ty(a, depth)),
             _ => Ty::Unknown,
         }
     }

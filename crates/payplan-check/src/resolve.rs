@@ -398,6 +398,12 @@ pub(crate) struct LetOrder {
 }
 
 impl Decls<'_> {
+    /// The plan's rounding mode (`round(x, places)` rounds with it), or
+    /// half_even where the header is missing (already reported).
+    pub fn rounding_mode(&self) -> RoundingMode {
+        self.rounding.map_or(RoundingMode::HalfEven, |r| r.mode)
+    }
+
     /// The `let`s in dependency order (Kahn's algorithm).
     pub fn let_order(&self) -> LetOrder {
         let n = self.lets.len();

@@ -637,8 +637,13 @@ fn part(
             }
             agg_name(agg.op)
         }
-        NodeKind::Differential { value, percent, .. } => {
-            sources::differential(v, value, percent, m, &mut take)?;
+        NodeKind::Differential {
+            value,
+            percent,
+            from_level,
+            ..
+        } => {
+            sources::differential(v, value, percent, *from_level, m, &mut take)?;
             with = v.quantities(percent, m)?;
             "differential"
         }

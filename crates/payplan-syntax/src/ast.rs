@@ -54,6 +54,8 @@ pub struct InputDecl {
     pub ty: Ident,
     pub default: Option<Literal>,
     pub minimum: Option<Literal>,
+    /// `at most 150%`: the largest value allowed.
+    pub maximum: Option<Literal>,
     pub span: Span,
 }
 
@@ -138,6 +140,9 @@ pub enum ExprKind {
     },
     /// `sum(cv over downline where active)`, `count(children where new)`.
     Aggregate(Box<Aggregate>),
+    /// `from level 1`: written only as the last argument of
+    /// `differential(value, percentages, from level K)`.
+    FromLevel(Box<Expr>),
 }
 
 /// An aggregate over the members related to the current one.
@@ -200,6 +205,10 @@ pub enum BinaryOp {
     Div,
     /// `45% of x`
     Of,
+    /// `a div b`: the whole quotient, `floor(a / b)`, computed exactly.
+    WholeDiv,
+    /// `a mod b`: the remainder `a - b * floor(a / b)`.
+    Mod,
 }
 
 impl BinaryOp {
@@ -219,6 +228,8 @@ impl BinaryOp {
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
             BinaryOp::Of => "of",
+            BinaryOp::WholeDiv => "div",
+            BinaryOp::Mod => "mod",
         }
     }
 }
