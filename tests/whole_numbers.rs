@@ -240,7 +240,7 @@ fn the_hand_worked_plan_tests_pass() {
     let out = payplan(&["test", "tests/whole/"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("passed, 0 failed"), "{}", out.stdout);
-    for file in ["cycles", "stairstep", "differential_from"] {
+    for file in ["cycles", "stairstep", "differential_from", "percent_input"] {
         assert!(
             out.stdout.contains(&format!("tests/whole/{file}.tests: ")),
             "{}",

@@ -110,6 +110,9 @@ pub enum CheckError {
     /// `input active: bool, at least 1`: only numbers have a smallest value.
     #[error("`at least` needs a number for the {} input `{input}`", .ty.describe())]
     MinimumNotNumber { input: String, ty: Ty, span: Span },
+    /// `input active: bool, at most 1`: only numbers have a largest value.
+    #[error("`at most` needs a number for the {} input `{input}`", .ty.describe())]
+    MaximumNotNumber { input: String, ty: Ty, span: Span },
     /// More ranks than a rank value can number.
     #[error("rank `{rank}` is one too many: a plan has at most {limit} ranks")]
     TooManyRanks {
@@ -301,6 +304,7 @@ impl CheckError {
             | DuplicateEntry { span, .. }
             | TooManyPlaces { span, .. }
             | MinimumNotNumber { span, .. }
+            | MaximumNotNumber { span, .. }
             | TooManyRanks { span, .. }
             | TooDeep { span, .. }
             | LimitNotGlobal { span }
@@ -377,6 +381,7 @@ impl CheckError {
             RepeatedStatement { .. } => "keep one of them".into(),
             TooManyPlaces { .. } => "round to at most 12 places, usually 2".into(),
             MinimumNotNumber { .. } => "only number inputs have a smallest value".into(),
+            MaximumNotNumber { .. } => "only number inputs have a largest value".into(),
             TooManyRanks { .. } => "remove this rank and the ones after it".into(),
             TooDeep { limit, .. } => format!(
                 "expressions nest at most {limit} deep; name a part with `let` and use the name"

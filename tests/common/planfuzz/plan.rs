@@ -231,7 +231,7 @@ impl Gen<'_> {
         let extra = [
             ("new", Ty::Bool, "bool, default false"),
             ("recruits", Ty::Count, "count, default 0"),
-            ("share", Ty::Percent, "percent, default 5%"),
+            ("share", Ty::Percent, "percent, default 5%, at least -10%"),
             ("carry", Ty::Volume, "volume, default 0, at least 0"),
             ("credit", Ty::Money, "money, default -5"),
             ("flag", Ty::Bool, "bool"),
