@@ -110,6 +110,14 @@ pub enum CheckError {
     /// `input active: bool, at least 1`: only numbers have a smallest value.
     #[error("`at least` needs a number for the {} input `{input}`", .ty.describe())]
     MinimumNotNumber { input: String, ty: Ty, span: Span },
+    /// `input rate: percent, default 150%` (a percentage lies from 0% to 100%
+    /// unless the input says `at least` or `at most`).
+    #[error("the default `{default}` of the input `{input}` is outside the values it allows")]
+    DefaultOutOfRange {
+        input: String,
+        default: String,
+        span: Span,
+    },
     /// `input active: bool, at most 1`: only numbers have a largest value.
     #[error("`at most` needs a number for the {} input `{input}`", .ty.describe())]
     MaximumNotNumber { input: String, ty: Ty, span: Span },
@@ -305,6 +313,7 @@ impl CheckError {
             | TooManyPlaces { span, .. }
             | MinimumNotNumber { span, .. }
             | MaximumNotNumber { span, .. }
+            | DefaultOutOfRange { span, .. }
             | TooManyRanks { span, .. }
             | TooDeep { span, .. }
             | LimitNotGlobal { span }
@@ -382,6 +391,7 @@ impl CheckError {
             TooManyPlaces { .. } => "round to at most 12 places, usually 2".into(),
             MinimumNotNumber { .. } => "only number inputs have a smallest value".into(),
             MaximumNotNumber { .. } => "only number inputs have a largest value".into(),
+            DefaultOutOfRange { .. } => "choose a default within `at least` and `at most`; a percent input allows 0% to 100% unless it says otherwise".into(),
             TooManyRanks { .. } => "remove this rank and the ones after it".into(),
             TooDeep { limit, .. } => format!(
                 "expressions nest at most {limit} deep; name a part with `let` and use the name"

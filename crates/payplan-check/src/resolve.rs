@@ -359,6 +359,15 @@ impl<'a> Declarer<'a> {
             ColumnKind::Percent => (min.or(Some(Decimal::ZERO)), max.or(Some(Decimal::ONE))),
             _ => (min, max),
         };
+        if let (Some(Value::Decimal(d)), Some(lit)) = (default, decl.default.as_ref()) {
+            if min.is_some_and(|min| d < min) || max.is_some_and(|max| d > max) {
+                self.errors.push(CheckError::DefaultOutOfRange {
+                    input: decl.name.name.clone(),
+                    default: self.source.quote(lit.span),
+                    span: lit.span,
+                });
+            }
+        }
         ColumnSpec {
             name: decl.name.name.clone(),
             kind,

@@ -189,6 +189,9 @@ pub(crate) fn check_schema(schema: &Schema) -> Result<(), NetworkError> {
             (Some(Value::Decimal(default)), Some(min)) if default < min => {
                 return Err(bad("has a default below its minimum"));
             }
+            (Some(Value::Decimal(default)), _) if spec.max.is_some_and(|max| default > max) => {
+                return Err(bad("has a default above its maximum"));
+            }
             _ => {}
         }
     }
