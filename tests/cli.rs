@@ -188,6 +188,88 @@ fn the_members_file_replaces_an_old_one_and_leaves_no_temporary_file() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
 
+/// `--payouts FILE` and `--members -`: the payouts go to the file, the
+/// members table to standard output; `--payouts -` is standard output.
+#[test]
+fn payouts_to_a_file_and_members_to_standard_output() {
+    let case = cases().into_iter().find(|c| c.plan == "ranked").unwrap();
+    let network = s(&case.dir.join("network.csv"));
+    let tmp = tempfile::tempdir().unwrap();
+    let payouts = tmp.path().join("payouts.csv");
+    let args = |extra: &[String]| -> Vec<String> {
+        let mut a = vec![
+            "run".to_string(),
+            s(&plan_path("ranked")),
+            "--network".into(),
+            network.clone(),
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let plain = payplan(&args(&[]));
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let out = payplan(&args(&[
+        "--payouts".into(),
+        s(&payouts),
+        "--members".into(),
+        "-".into(),
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let expected = std::fs::read_to_string(case.dir.join("members.csv")).unwrap();
+    compare_members(&expected, &out.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(&payouts).unwrap(), plain.stdout);
+    let dash = payplan(&args(&["--payouts".into(), "-".into()]));
+    assert_eq!((dash.code, dash.stdout), (0, plain.stdout));
+}
+
+/// Two outputs to standard output are refused before anything runs.
+#[test]
+fn two_outputs_to_standard_output_are_refused() {
+    let case = cases().into_iter().find(|c| c.plan == "ranked").unwrap();
+    for extra in [
+        &["--members", "-"][..],
+        &["--payouts", "-", "--members", "-"],
+    ] {
+        let mut args = vec![
+            "run".to_string(),
+            s(&plan_path("ranked")),
+            "--network".into(),
+            s(&case.dir.join("network.csv")),
+        ];
+        args.extend(extra.iter().map(|x| x.to_string()));
+        let out = payplan(&args);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(
+            out.stderr
+                .contains("the payouts and the members table cannot both go to standard output"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("--payouts payouts.csv"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// `gen --output -` writes the network to standard output, as without it.
+#[test]
+fn gen_output_dash_is_standard_output() {
+    let gen = |extra: &[&str]| {
+        let mut args = vec!["gen", "--members", "50", "--seed", "3"];
+        args.extend_from_slice(extra);
+        payplan(&args)
+    };
+    let plain = gen(&[]);
+    let dash = gen(&["--output", "-"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(plain.stdout.starts_with("id,sponsor"), "{}", plain.stdout);
+    assert_eq!((dash.code, dash.stdout), (0, plain.stdout));
+    assert!(!Path::new("-").exists());
+}
+
 /// The largest amount a decimal holds, with four decimal places, is
 /// written whole (it is longer than `Decimal`'s own formatting allows).
 #[test]

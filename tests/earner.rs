@@ -122,7 +122,7 @@ fn walked_on_threads_the_earners_agree_with_brute_force() {
 
 fn number(s: &Shown) -> Decimal {
     match s {
-        Shown::Number(d) => *d,
+        Shown::Number(d) | Shown::Percent(d) => *d,
         Shown::Bool(b) => Decimal::from(u8::from(*b)),
         Shown::Rank(_) => panic!("a rank where a number was expected"),
     }

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 
 fn number(s: &Shown) -> Decimal {
     match s {
-        Shown::Number(d) => *d,
+        Shown::Number(d) | Shown::Percent(d) => *d,
         Shown::Bool(b) => Decimal::from(u8::from(*b)),
         Shown::Rank(_) => panic!("a rank where a number was expected"),
     }

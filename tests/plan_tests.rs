@@ -116,6 +116,16 @@ fn every_mistake_is_refused_with_its_place() {
         ("missing-csv", &["missing-csv.fixture:4:11", "no-such.csv"]),
         ("unknown-column", &["unknown-column.fixture:5:29", "`nwe`"]),
         (
+            "percent-without-sign",
+            &[
+                "percent-without-sign.fixture:6:5",
+                "write percentages with `%`: `25%` for `0.25`",
+                "percent-without-sign.fixture:13:5",
+                "above the largest percentage allowed, `150%`",
+                "with `at most 151%`",
+            ],
+        ),
+        (
             "unknown-names",
             &[
                 "unknown-names.fixture:9:5",

@@ -533,6 +533,21 @@ fn refusals_exit_2_and_name_the_file() {
     ]);
     assert_refused(&out, "html into a folder", &["cannot write", "directory"]);
 
+    // `--html -` would send the page to standard output beside the review.
+    let out = payplan(&[
+        "review",
+        "plans/unilevel.plan",
+        "--network",
+        "examples/network.csv",
+        "--html",
+        "-",
+    ]);
+    assert_refused(
+        &out,
+        "html to standard output",
+        &["cannot both go to standard output", "--html review.html"],
+    );
+
     // A binary plan on a network without placement.
     let no_placement = tmp.path().join("flat.csv");
     std::fs::write(&no_placement, "id,sponsor,pv,cv\nA,,100,50\n").unwrap();

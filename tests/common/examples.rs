@@ -1,29 +1,6 @@
-//! The example plans of `plans/examples/`, and those among them written in
-//! language features not merged yet.
+//! The example plans of `plans/examples/`.
 
 use std::path::PathBuf;
-
-/// An example plan written in a language feature not merged yet.
-pub struct Pending {
-    /// The plan's file stem in `plans/examples/`.
-    pub plan: &'static str,
-    /// The feature it waits for, and the branch that builds it.
-    pub feature: &'static str,
-    /// Text of the plan line where checking stops today: the place that
-    /// uses the feature.
-    pub fails_at: &'static str,
-}
-
-/// Example plans that use a language feature still being built.
-/// tests/example_plans.rs asks that each of them still FAILS to check, at
-/// the line that uses the feature: when the feature lands, that test fails
-/// and says to remove the plan from this list, after which the plan must
-/// pass its own tests and gets a payout snapshot like the others.
-pub const PENDING: &[Pending] = &[Pending {
-    plan: "hbn_binary_cycles",
-    feature: "`div` and `mod` (whole-number arithmetic, branch v2-whole)",
-    fails_at: "weaker_leg div 200",
-}];
 
 /// `plans/examples/`.
 pub fn dir() -> PathBuf {
@@ -40,9 +17,4 @@ pub fn names() -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// The entry of `name` in [`PENDING`], or `None` when it must pass.
-pub fn pending(name: &str) -> Option<&'static Pending> {
-    PENDING.iter().find(|p| p.plan == name)
 }

@@ -1,14 +1,21 @@
 //! The built-in functions that are not aggregates: `min` and `max` of
-//! values, `money`, `total`, `differential` and `pool`.
+//! values, `money`, `total`, `differential`, `pool`, `floor`, `ceil` and
+//! `round`.
 
-use payplan_syntax::ast::Expr;
+use payplan_syntax::ast::{Expr, ExprKind};
 use payplan_syntax::{Ident, Span};
 use rust_decimal::Decimal;
 
 use crate::error::CheckError;
 use crate::lower::{poison, Ctx, Lowerer};
 use crate::suggest::{suggest, FUNCTIONS};
-use crate::typed::{BinOp, Node, NodeKind, TExpr, Ty, Val};
+use crate::typed::{BinOp, Node, NodeKind, RoundOp, RoundingMode, TExpr, Ty, Val};
+
+/// The most decimal places `round` keeps, as the `rounding` header.
+const MAX_ROUND_PLACES: u32 = 12;
+
+/// The deepest level `differential(..., from level K)` starts at.
+pub const MAX_FROM_LEVEL: usize = 64;
 
 impl Lowerer<'_, '_> {
     pub(crate) fn lower_call(
@@ -29,9 +36,38 @@ impl Lowerer<'_, '_> {
                 Some([a]) => self.lower_total(a, span),
                 None => poison(),
             },
-            "differential" => match self.arguments::<2>(name, args, span) {
-                Some([v, p]) => self.lower_differential(v, p, span),
+            "differential" => match args {
+                [v, p] => self.lower_differential(v, p, None, span),
+                [v, p, k] => self.lower_differential(v, p, Some(k), span),
+                _ => {
+                    self.arguments::<2>(name, args, span);
+                    poison()
+                }
+            },
+            "floor" | "ceil" => match self.arguments::<1>(name, args, span) {
+                Some([a]) => {
+                    let op = if name == "floor" {
+                        RoundOp::Floor
+                    } else {
+                        RoundOp::Ceil
+                    };
+                    self.lower_round(name, a, 0, op, ctx)
+                }
                 None => poison(),
+            },
+            "round" => match args {
+                [a, places] | [a, places, _] => {
+                    let places = self.round_places(places);
+                    let mode = match args.get(2) {
+                        Some(m) => self.round_mode(m),
+                        None => self.decls.rounding_mode(),
+                    };
+                    self.lower_round(name, a, places, RoundOp::Mode(mode), ctx)
+                }
+                _ => {
+                    self.arguments::<2>(name, args, span);
+                    poison()
+                }
             },
             "pool" => match self.arguments::<2>(name, args, span) {
                 Some([a, s]) => self.lower_pool(a, s, span, ctx),
@@ -104,6 +140,67 @@ impl Lowerer<'_, '_> {
         (acc, ty)
     }
 
+    /// `floor(x)`, `ceil(x)`, `round(x, places, mode)`: `x` rounded,
+    /// keeping its unit.
+    fn lower_round(
+        &mut self,
+        name: &str,
+        a: &Expr,
+        places: u32,
+        op: RoundOp,
+        ctx: Ctx,
+    ) -> (TExpr, Ty) {
+        let (t, ty) = self.lower(a, ctx);
+        let ty = self.numeric_or(ty, a.span, &format!("`{name}`"));
+        let t = TExpr::Round {
+            value: Box::new(t),
+            places,
+            op,
+        };
+        (t, ty)
+    }
+
+    /// The places of `round(x, places)`: a whole number from 0 to 12,
+    /// written as a number.
+    fn round_places(&mut self, e: &Expr) -> u32 {
+        let places = match &e.kind {
+            ExprKind::Number(d) if d.fract().is_zero() => {
+                u32::try_from(d.trunc().normalize().mantissa()).ok()
+            }
+            _ => None,
+        };
+        match places.filter(|p| *p <= MAX_ROUND_PLACES) {
+            Some(p) => p,
+            None => {
+                self.errors.push(CheckError::RoundPlaces {
+                    found: self.source.quote(e.span),
+                    span: e.span,
+                });
+                0
+            }
+        }
+    }
+
+    /// The mode of `round(x, places, mode)`: a name of the `rounding`
+    /// header's modes.
+    fn round_mode(&mut self, e: &Expr) -> RoundingMode {
+        let name = match &e.kind {
+            ExprKind::Name(id) => id.name.clone(),
+            _ => self.source.quote(e.span),
+        };
+        match RoundingMode::from_name(&name) {
+            Some(mode) => mode,
+            None => {
+                self.errors.push(CheckError::UnknownRounding {
+                    suggestion: suggest(&name, RoundingMode::NAMES),
+                    name,
+                    span: e.span,
+                });
+                RoundingMode::HalfEven
+            }
+        }
+    }
+
     /// `money(x)`: volume counted as money, point for point.
     fn lower_money(&mut self, a: &Expr, ctx: Ctx) -> (TExpr, Ty) {
         let (t, ty) = self.lower(a, ctx);
@@ -129,7 +226,14 @@ impl Lowerer<'_, '_> {
 
     /// `differential(cv, rate)`: the breakaway differential, whose rate must
     /// take its values from a table of fixed rates.
-    fn lower_differential(&mut self, v: &Expr, p: &Expr, span: Span) -> (TExpr, Ty) {
+    fn lower_differential(
+        &mut self,
+        v: &Expr,
+        p: &Expr,
+        k: Option<&Expr>,
+        span: Span,
+    ) -> (TExpr, Ty) {
+        let from_level = k.map_or(0, |k| self.starting_level(k));
         let (value, vty) = self.lower(v, Ctx::default());
         let vty = self.numeric_or(vty, v.span, "`differential`");
         let (percent, pty) = self.lower(p, Ctx::default());
@@ -147,10 +251,39 @@ impl Lowerer<'_, '_> {
                 value,
                 percent,
                 buckets,
+                from_level,
             },
             global: false,
         });
         (t, vty)
+    }
+
+    /// The `K` of `differential(v, p, from level K)`: a whole number from 0
+    /// to 64, written as a number.
+    fn starting_level(&mut self, k: &Expr) -> usize {
+        let level = match &k.kind {
+            ExprKind::FromLevel(inner) => match &inner.kind {
+                ExprKind::Number(d) if d.fract().is_zero() => {
+                    usize::try_from(d.trunc().normalize().mantissa()).ok()
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match level.filter(|l| *l <= MAX_FROM_LEVEL) {
+            Some(l) => l,
+            None => {
+                let shown = match &k.kind {
+                    ExprKind::FromLevel(inner) => inner.span,
+                    _ => k.span,
+                };
+                self.errors.push(CheckError::DifferentialLevel {
+                    found: self.source.quote(shown),
+                    span: shown,
+                });
+                0
+            }
+        }
     }
 
     /// `pool(amount, shares)`: the amount shared among the members that

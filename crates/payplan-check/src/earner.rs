@@ -262,6 +262,11 @@ fn substitute(t: &TExpr, written: &dyn Fn(NodeId) -> Option<TExpr>) -> TExpr {
         TExpr::Binary(op, a, b) => TExpr::Binary(*op, sub(a), sub(b)),
         TExpr::ShareOf(a, b) => TExpr::ShareOf(sub(a), sub(b)),
         TExpr::If(c, a, b) => TExpr::If(sub(c), sub(a), sub(b)),
+        TExpr::Round { value, places, op } => TExpr::Round {
+            value: sub(value),
+            places: *places,
+            op: *op,
+        },
         TExpr::RankTable { rank, entries } => TExpr::RankTable {
             rank: *rank,
             entries: entries.iter().map(|e| substitute(e, written)).collect(),

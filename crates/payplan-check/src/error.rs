@@ -129,6 +129,17 @@ pub enum CheckError {
     /// `input active: bool, at least 1`: only numbers have a smallest value.
     #[error("`at least` needs a number for the {} input `{input}`", .ty.describe())]
     MinimumNotNumber { input: String, ty: Ty, span: Span },
+    /// `input rate: percent, default 150%` (a percentage lies from 0% to 100%
+    /// unless the input says `at least` or `at most`).
+    #[error("the default `{default}` of the input `{input}` is outside the values it allows")]
+    DefaultOutOfRange {
+        input: String,
+        default: String,
+        span: Span,
+    },
+    /// `input active: bool, at most 1`: only numbers have a largest value.
+    #[error("`at most` needs a number for the {} input `{input}`", .ty.describe())]
+    MaximumNotNumber { input: String, ty: Ty, span: Span },
     /// More ranks than a rank value can number.
     #[error("rank `{rank}` is one too many: a plan has at most {limit} ranks")]
     TooManyRanks {
@@ -187,6 +198,23 @@ pub enum CheckError {
     /// `differential(cv, rate)` where `rate` is not a table of fixed rates.
     #[error("the percentage of `differential` must come from a table of fixed rates")]
     DifferentialRates { span: Span },
+    /// `pv div cv`, `cv div 20%`, `pv mod cv`: units `div` or `mod` cannot combine.
+    #[error("cannot apply `{}` to {left} and {right}", .op.symbol())]
+    WholeUnits {
+        op: BinaryOp,
+        left: String,
+        right: String,
+        span: Span,
+    },
+    /// `round(cv, places)`, `round(cv, 13)`, `round(cv, 1.5)`.
+    #[error("the decimal places of `round` must be a whole number from 0 to 12, found `{found}`")]
+    RoundPlaces { found: String, span: Span },
+    /// `differential(cv, pct, from level 65)`.
+    #[error("`from level` must be a whole number from 0 to 64, found `{found}`")]
+    DifferentialLevel { found: String, span: Span },
+    /// `from level 1` anywhere but as `differential`'s last argument.
+    #[error("`from level` is only meaningful as the last argument of `differential`")]
+    FromLevelOutsideDifferential { span: Span },
     /// `pool(...)` outside a bonus's amount.
     #[error("`pool` is only meaningful as a bonus's amount")]
     PoolOutsideBonus { span: Span },
@@ -303,6 +331,9 @@ fn usage(function: &str) -> &'static str {
         "money" => "money(paired)",
         "total" => "total(cv)",
         "differential" => "differential(cv, percentage)",
+        "floor" => "floor(paired / 300)",
+        "ceil" => "ceil(paired / 300)",
+        "round" => "round(amount, 2)",
         _ => "pool(2% of total(cv), shares)",
     }
 }
@@ -330,6 +361,8 @@ impl CheckError {
             | DuplicateEntry { span, .. }
             | TooManyPlaces { span, .. }
             | MinimumNotNumber { span, .. }
+            | MaximumNotNumber { span, .. }
+            | DefaultOutOfRange { span, .. }
             | TooManyRanks { span, .. }
             | TooDeep { span, .. }
             | LimitNotGlobal { span }
@@ -345,6 +378,10 @@ impl CheckError {
             | TooFewValues { span, .. }
             | MissingRelation { span, .. }
             | DifferentialRates { span }
+            | WholeUnits { span, .. }
+            | RoundPlaces { span, .. }
+            | DifferentialLevel { span, .. }
+            | FromLevelOutsideDifferential { span }
             | PoolOutsideBonus { span }
             | FirstLevel { span, .. }
             | LastLevel { span, .. }
@@ -382,7 +419,7 @@ impl CheckError {
             UnknownName { suggestion, .. } => did_you_mean(suggestion)
                 .unwrap_or_else(|| "declare it with `input` or `let`, or check its spelling".into()),
             UnknownFunction { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
-                "functions are sum, count, min, max, any, all, total, money, differential and pool".into()
+                "functions are sum, count, min, max, any, all, total, money, differential, pool, floor, ceil and round".into()
             }),
             UnknownRelation { suggestion, .. } => did_you_mean(suggestion).unwrap_or_else(|| {
                 "relations are children, legs, downline, group, upline, left, right, levels and generations".into()
@@ -411,6 +448,8 @@ impl CheckError {
             RepeatedStatement { .. } => "keep one of them".into(),
             TooManyPlaces { .. } => "round to at most 12 places, usually 2".into(),
             MinimumNotNumber { .. } => "only number inputs have a smallest value".into(),
+            MaximumNotNumber { .. } => "only number inputs have a largest value".into(),
+            DefaultOutOfRange { .. } => "choose a default within `at least` and `at most`; a percent input allows 0% to 100% unless it says otherwise".into(),
             TooManyRanks { .. } => "remove this rank and the ones after it".into(),
             TooDeep { limit, .. } => format!(
                 "expressions nest at most {limit} deep; name a part with `let` and use the name"
@@ -466,6 +505,17 @@ impl CheckError {
             ),
             DifferentialRates { .. } => {
                 "write a `by rank { associate: 5%, senior: 10% }` table, or the name of one".into()
+            }
+            WholeUnits { op: BinaryOp::Mod, .. } => {
+                "`mod` needs two values of one unit, as in `pv mod 300`".into()
+            }
+            WholeUnits { .. } => "`div` divides two values of one unit (giving a count), or a value by a count or a plain number, as in `paired div 300`".into(),
+            RoundPlaces { .. } => "write the places as a number, as in `round(amount, 2)`".into(),
+            DifferentialLevel { .. } => {
+                "write the level as a number, as in `differential(cv, percentage, from level 1)`".into()
+            }
+            FromLevelOutsideDifferential { .. } => {
+                "write `differential(cv, percentage, from level 1)`".into()
             }
             PoolOutsideBonus { .. } => {
                 "write `bonus pool when ... pays pool(2% of total(cv), shares)`".into()

@@ -35,10 +35,12 @@ pub(crate) fn common(a: Ty, b: Ty) -> Option<Ty> {
 }
 
 /// The type of `a * b`: a percentage or a number of something has that
-/// something's unit.
+/// something's unit; a plain number per counted thing (`40 * cycles`, 40
+/// for each cycle) is a plain number, which a bonus may pay.
 pub(crate) fn product(a: Ty, b: Ty) -> Option<Ty> {
     match (a, b) {
         (Ty::Unknown, _) | (_, Ty::Unknown) => Some(Ty::Unknown),
+        (Ty::Number, Ty::Count) | (Ty::Count, Ty::Number) => Some(Ty::Number),
         (Ty::Percent, t) | (t, Ty::Percent) if t.is_numeric() => Some(t),
         (Ty::Number, t) | (t, Ty::Number) if t.is_numeric() => Some(t),
         (Ty::Count, t) | (t, Ty::Count) if t.is_numeric() => Some(t),
@@ -53,6 +55,31 @@ pub(crate) fn quotient(a: Ty, b: Ty) -> Option<Ty> {
         (x, y) if x == y && x.is_numeric() => Some(Ty::Number),
         (x, Ty::Number | Ty::Count | Ty::Percent) if x.is_numeric() => Some(x),
         _ => None,
+    }
+}
+
+/// The type of `a div b`: how many whole times `b` goes into `a`, a count,
+/// when `b` has `a`'s unit or is a plain number read in it (`paired div
+/// 300`: cycles of 300 points); a value divided by a count keeps its unit
+/// (a whole share per member).
+pub(crate) fn whole_quotient(a: Ty, b: Ty) -> Option<Ty> {
+    match (a, b) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) => Some(Ty::Unknown),
+        (Ty::Number, Ty::Number) => Some(Ty::Number),
+        (x, y) if x == y && x.is_numeric() => Some(Ty::Count),
+        (x, Ty::Number) if x.is_numeric() && x != Ty::Percent => Some(Ty::Count),
+        (x, Ty::Count) if x.is_numeric() && x != Ty::Percent => Some(x),
+        _ => None,
+    }
+}
+
+/// The type of `a mod b`: both of one unit (a plain number fits any), which
+/// the remainder keeps.
+pub(crate) fn remainder(a: Ty, b: Ty) -> Option<Ty> {
+    if a.is_numeric() && b.is_numeric() {
+        common(a, b)
+    } else {
+        None
     }
 }
 
@@ -85,6 +112,8 @@ pub(crate) fn binary(op: BinaryOp, a: Ty, b: Ty) -> Ty {
             _ => None,
         },
         BinaryOp::Div => quotient(a, b),
+        BinaryOp::WholeDiv => whole_quotient(a, b),
+        BinaryOp::Mod => remainder(a, b),
         _ => Some(Ty::Bool),
     };
     found.unwrap_or(Ty::Unknown)
@@ -210,6 +239,7 @@ impl Infer<'_, '_> {
             ExprKind::Call { function, args } => self.call(&function.name, args, depth),
             ExprKind::Aggregate(agg) => self.aggregate(agg, depth),
             ExprKind::Full(_) => Ty::Bool,
+            ExprKind::FromLevel(_) => Ty::Unknown,
         }
     }
 
@@ -246,7 +276,10 @@ impl Infer<'_, '_> {
         match (name, args) {
             ("min" | "max", [_, _, ..]) => self.fold(args.iter(), depth),
             ("money", [_]) | ("pool", [_, _]) => Ty::Money,
-            ("total", [a]) | ("differential", [a, _]) => numeric_or_number(self.ty(a, depth)),
+            ("total", [a])
+            | ("differential", [a, _] | [a, _, _])
+            | ("floor" | "ceil", [a])
+            | ("round", [a, _] | [a, _, _]) => numeric_or_number(self.ty(a, depth)),
             _ => Ty::Unknown,
         }
     }

@@ -106,6 +106,11 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             ExprKind::Call { function, args } => self.lower_call(function, args, e.span, ctx),
             ExprKind::Aggregate(agg) => self.lower_aggregate(agg, e.span),
             ExprKind::Full(relation) => self.lower_full(relation, e.span),
+            ExprKind::FromLevel(_) => {
+                self.errors
+                    .push(CheckError::FromLevelOutsideDifferential { span: e.span });
+                poison()
+            }
         }
     }
 
@@ -263,6 +268,7 @@ impl<'d, 'a> Lowerer<'d, 'a> {
                 }
                 BinOp::Div
             }
+            BinaryOp::WholeDiv | BinaryOp::Mod => self.check_whole(op, (aty, l), (bty, r)),
         };
         let ty = infer::binary(op, aty, bty);
         (TExpr::Binary(o, Box::new(a), Box::new(b)), ty)
@@ -322,6 +328,28 @@ impl<'d, 'a> Lowerer<'d, 'a> {
             "compare `rank` with a rank name ({}), as in `rank >= {example}`",
             names.join(", ")
         )
+    }
+
+    /// Reports a `div` or `mod` of values whose units do not fit.
+    fn check_whole(&mut self, op: BinaryOp, (aty, l): (Ty, &Expr), (bty, r): (Ty, &Expr)) -> BinOp {
+        let fits = if op == BinaryOp::Mod {
+            infer::remainder(aty, bty)
+        } else {
+            infer::whole_quotient(aty, bty)
+        };
+        if fits.is_none() {
+            self.errors.push(CheckError::WholeUnits {
+                op,
+                left: format!("{} `{}`", aty.describe(), self.source.quote(l.span)),
+                right: format!("{} `{}`", bty.describe(), self.source.quote(r.span)),
+                span: l.span.to(r.span),
+            });
+        }
+        if op == BinaryOp::Mod {
+            BinOp::Mod
+        } else {
+            BinOp::WholeDiv
+        }
     }
 
     /// Reports a sum or difference of values that do not add up.

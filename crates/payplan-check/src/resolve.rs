@@ -7,9 +7,10 @@ use payplan_network::{
     ColumnKind, ColumnSpec, MatrixSource, MatrixSpec, Value, JOINED, MATRIX_WIDTHS,
 };
 use payplan_syntax::ast::{
-    BonusDecl, ExportDecl, Expr, ExprKind, InputDecl, LiteralValue, PlanAst, Statement,
+    BonusDecl, ExportDecl, Expr, ExprKind, InputDecl, Literal, LiteralValue, PlanAst, Statement,
 };
 use payplan_syntax::{Ident, Span};
+use rust_decimal::Decimal;
 
 use crate::error::CheckError;
 use crate::source::Source;
@@ -411,20 +412,20 @@ impl<'a> Declarer<'a> {
         self.bind(&decl.name, Binding::Input(i));
     }
 
-    /// The network column an input declares, with its default and minimum.
+    /// The network column an input declares, with its default and range.
     fn column(&mut self, decl: &InputDecl, ty: Ty) -> ColumnSpec {
-        let kind = if ty == Ty::Bool {
-            ColumnKind::Bool
-        } else {
-            ColumnKind::Decimal
+        let kind = match ty {
+            Ty::Bool => ColumnKind::Bool,
+            Ty::Percent => ColumnKind::Percent,
+            _ => ColumnKind::Decimal,
         };
         let default = decl.default.as_ref().and_then(|lit| {
             let value = match (lit.value, kind) {
                 (LiteralValue::Bool(b), ColumnKind::Bool) => Some(Value::Bool(b)),
-                (LiteralValue::Number(d), ColumnKind::Decimal) => Some(Value::Decimal(d)),
-                (LiteralValue::Percent(d), ColumnKind::Decimal) if ty == Ty::Percent => {
+                (LiteralValue::Number(d), ColumnKind::Decimal | ColumnKind::Percent) => {
                     Some(Value::Decimal(d))
                 }
+                (LiteralValue::Percent(d), ColumnKind::Percent) => Some(Value::Decimal(d)),
                 _ => None,
             };
             if value.is_none() {
@@ -437,22 +438,73 @@ impl<'a> Declarer<'a> {
             }
             value
         });
-        let min = decl.minimum.as_ref().and_then(|lit| match lit.value {
-            LiteralValue::Number(d) if kind == ColumnKind::Decimal => Some(d),
-            _ => {
-                self.errors.push(CheckError::MinimumNotNumber {
+        let min = self.bound(decl, decl.minimum.as_ref(), ty, kind, "at least");
+        let max = self.bound(decl, decl.maximum.as_ref(), ty, kind, "at most");
+        // A percentage lies from 0% to 100% unless the input says otherwise.
+        let (min, max) = match kind {
+            ColumnKind::Percent => (min.or(Some(Decimal::ZERO)), max.or(Some(Decimal::ONE))),
+            _ => (min, max),
+        };
+        if let (Some(Value::Decimal(d)), Some(lit)) = (default, decl.default.as_ref()) {
+            if min.is_some_and(|min| d < min) || max.is_some_and(|max| d > max) {
+                self.errors.push(CheckError::DefaultOutOfRange {
                     input: decl.name.name.clone(),
-                    ty,
+                    default: self.source.quote(lit.span),
                     span: lit.span,
                 });
-                None
             }
-        });
+        }
         ColumnSpec {
             name: decl.name.name.clone(),
             kind,
             default,
             min,
+            max,
+        }
+    }
+
+    /// The value of `at least X` or `at most X`: a number for number
+    /// inputs, a percentage (`150%`) for percent inputs.
+    fn bound(
+        &mut self,
+        decl: &InputDecl,
+        lit: Option<&Literal>,
+        ty: Ty,
+        kind: ColumnKind,
+        option: &'static str,
+    ) -> Option<Decimal> {
+        let lit = lit?;
+        match (lit.value, kind) {
+            (LiteralValue::Number(d), ColumnKind::Decimal)
+            | (LiteralValue::Percent(d), ColumnKind::Percent) => Some(d),
+            (_, ColumnKind::Bool) => {
+                let (input, span) = (decl.name.name.clone(), lit.span);
+                self.errors.push(if option == "at most" {
+                    CheckError::MaximumNotNumber { input, ty, span }
+                } else {
+                    CheckError::MinimumNotNumber { input, ty, span }
+                });
+                None
+            }
+            _ => {
+                let (expected, help) = match kind {
+                    ColumnKind::Percent => (
+                        "a percentage such as `150%`",
+                        format!("write percentages with `%`, as in `{option} 150%`"),
+                    ),
+                    _ => (
+                        "a number",
+                        format!("write a number in the input's unit, as in `{option} 0`"),
+                    ),
+                };
+                self.errors.push(CheckError::TypeMismatch {
+                    expected: format!("{expected} after `{option}`"),
+                    found: format!("`{}`", self.source.quote(lit.span)),
+                    span: lit.span,
+                    help: Some(help),
+                });
+                None
+            }
         }
     }
 }
@@ -485,6 +537,12 @@ pub(crate) struct LetOrder {
 }
 
 impl Decls<'_> {
+    /// The plan's rounding mode (`round(x, places)` rounds with it), or
+    /// half_even where the header is missing (already reported).
+    pub fn rounding_mode(&self) -> RoundingMode {
+        self.rounding.map_or(RoundingMode::HalfEven, |r| r.mode)
+    }
+
     /// The `let`s in dependency order (Kahn's algorithm).
     pub fn let_order(&self) -> LetOrder {
         let n = self.lets.len();

@@ -12,6 +12,9 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "all",
     "total",
     "money",
+    "floor",
+    "ceil",
+    "round",
     "differential",
     "pool",
 ];

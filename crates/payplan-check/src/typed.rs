@@ -166,11 +166,14 @@ pub enum NodeKind {
     Rank {
         requirements: Vec<TExpr>,
     },
-    /// The breakaway differential: `percent` must take its values from `buckets`.
+    /// The breakaway differential: `percent` must take its values from
+    /// `buckets`. A source's value starts up the sponsor line at its
+    /// `from_level`-th upline (0: at the source itself) with nothing paid.
     Differential {
         value: TExpr,
         percent: TExpr,
         buckets: Vec<Decimal>,
+        from_level: usize,
     },
     /// The sum of `value` over every member of the network.
     Total {
@@ -298,6 +301,37 @@ pub enum TExpr {
     /// at the member the expression is evaluated at. Only in the value and
     /// filter of an aggregate over a bounded relation (children, levels).
     My(NodeId),
+    /// `floor(x)`, `ceil(x)`, `round(x, places, mode)`: `x` rounded to
+    /// `places` decimal places (0 for `floor` and `ceil`), exactly.
+    Round {
+        value: Box<TExpr>,
+        places: u32,
+        op: RoundOp,
+    },
+}
+
+/// How [`TExpr::Round`] rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundOp {
+    /// `floor(x)`: toward minus infinity.
+    Floor,
+    /// `ceil(x)`: toward plus infinity.
+    Ceil,
+    /// `round(x, places, mode)`: as the `rounding` header's modes.
+    Mode(RoundingMode),
+}
+
+impl RoundOp {
+    /// `value` rounded to `places` decimal places.
+    pub fn apply(self, value: Decimal, places: u32) -> Decimal {
+        let strategy = match self {
+            RoundOp::Floor => RoundingStrategy::ToNegativeInfinity,
+            RoundOp::Ceil => RoundingStrategy::ToPositiveInfinity,
+            RoundOp::Mode(mode) => mode.strategy(),
+        };
+        value.round_dp_with_strategy(places, strategy)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,6 +350,10 @@ pub enum BinOp {
     Div,
     Min,
     Max,
+    /// `a div b`: `floor(a / b)`, exactly.
+    WholeDiv,
+    /// `a mod b`: `a - b * floor(a / b)`, exactly.
+    Mod,
 }
 
 /// A group of nodes evaluated in one pass over the members.
@@ -440,7 +478,7 @@ impl TExpr {
     pub fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e TExpr)) {
         match self {
             TExpr::Const(_) | TExpr::Within(_) | TExpr::Slot(_) | TExpr::My(_) => {}
-            TExpr::Not(a) | TExpr::Neg(a) => f(a),
+            TExpr::Not(a) | TExpr::Neg(a) | TExpr::Round { value: a, .. } => f(a),
             TExpr::Binary(_, a, b) | TExpr::ShareOf(a, b) => {
                 f(a);
                 f(b);

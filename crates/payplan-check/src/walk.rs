@@ -6,7 +6,7 @@ use payplan_syntax::ast::{Expr, ExprKind, RelationKind};
 /// Calls `f` on each direct sub-expression of `e`, in source order.
 pub(crate) fn for_each_child<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     match &e.kind {
-        ExprKind::Unary(_, a) => f(a),
+        ExprKind::Unary(_, a) | ExprKind::FromLevel(a) => f(a),
         ExprKind::Binary(_, a, b) => {
             f(a);
             f(b);

@@ -49,7 +49,9 @@ Standard output gets the payout table, CSV with the header
 `member,bonus,amount`: one row per member and bonus whose rounded amount is not
 zero, in the order of the network file, then of the plan's bonuses. With
 `--format json` it gets the whole outcome (payouts, exported values, totals)
-as JSON instead.
+as JSON instead. `--payouts FILE` writes them to a file instead; `--members -`
+then writes the members table to standard output. Any output path `-` is
+standard output, and only one output may go there.
 
 The network is checked whole before anything is paid: a refused network, a
 plan that does not compile or a file that cannot be read writes a message to
@@ -124,8 +126,15 @@ pub(crate) enum Command {
         #[arg(long, value_name = "NET.csv")]
         network: PathBuf,
 
+        /// Write the payouts (or, with `--format json`, the outcome) to
+        /// this file, whole or not at all, instead of standard output; `-`
+        /// is standard output
+        #[arg(long, value_name = "FILE")]
+        payouts: Option<PathBuf>,
+
         /// Also write a CSV file with one row per member and the values the
-        /// plan exports (only when the whole run succeeds)
+        /// plan exports (only when the whole run succeeds); `-` is standard
+        /// output, with the payouts sent to a file by `--payouts`
         #[arg(long, value_name = "MEMBERS.csv")]
         members: Option<PathBuf>,
 
@@ -168,7 +177,7 @@ pub(crate) enum Command {
         joined: bool,
 
         /// Write the network to this file (whole or not at all) instead of
-        /// standard output
+        /// standard output; `-` is standard output
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
 

@@ -188,12 +188,23 @@ where
         Command::Run {
             plan,
             network,
+            payouts,
             members,
             format,
             quiet,
         } => {
+            let outputs = RunOutputs {
+                payouts: file_path(payouts.as_deref()),
+                members: members.as_deref().map(|p| file_path(Some(p))),
+            };
+            if outputs.payouts.is_none() && outputs.members == Some(None) {
+                return streams.refuse(
+                    "the payouts and the members table cannot both go to standard output",
+                    Some("write one of them to a file: `--payouts payouts.csv --members -`, or `--members members.csv`"),
+                );
+            }
             streams.progress = Some(progress::PhaseSpinner::new(!quiet && terminal.stderr_tty));
-            let status = run_plan(&plan, &network, members.as_deref(), format, &mut streams);
+            let status = run_plan(&plan, &network, &outputs, format, &mut streams);
             streams.clear_progress();
             status
         }
@@ -217,9 +228,10 @@ where
             };
             // A bar on standard error, unless the network itself goes to
             // the same terminal.
+            let output = file_path(output.as_deref());
             let progress =
                 !quiet && terminal.stderr_tty && (output.is_some() || !terminal.stdout_tty);
-            gen::generate(&options, output.as_deref(), progress, &mut streams)
+            gen::generate(&options, output, progress, &mut streams)
         }
         Command::Explain(args) => explain::run(&args, &mut streams),
         Command::Test(args) => plan_tests::run(&args, &mut streams),
@@ -260,11 +272,23 @@ fn check(plans: &[std::path::PathBuf], streams: &mut Streams<'_>) -> i32 {
     }
 }
 
-/// `payplan run PLAN --network NET.csv [--members MEMBERS.csv] [--format FORMAT]`
+/// An output path as given: `-` is standard output (`None`).
+fn file_path(path: Option<&Path>) -> Option<&Path> {
+    path.filter(|p| *p != Path::new("-"))
+}
+
+/// Where `payplan run` writes: a file, or standard output (`None`).
+struct RunOutputs<'a> {
+    payouts: Option<&'a Path>,
+    /// `None` for no members table, `Some(None)` for standard output.
+    members: Option<Option<&'a Path>>,
+}
+
+/// `payplan run PLAN --network NET.csv [--payouts FILE] [--members FILE] [--format FORMAT]`
 fn run_plan(
     plan_path: &Path,
     network_path: &Path,
-    members_path: Option<&Path>,
+    outputs: &RunOutputs<'_>,
     format: Format,
     streams: &mut Streams<'_>,
 ) -> i32 {
@@ -294,16 +318,32 @@ fn run_plan(
     if let Err(e) = written {
         return streams.refuse(&format!("cannot write the outcome: {e}"), None);
     }
-    if let Some(path) = members_path {
+    let mut stdout = String::new();
+    if let Some(members) = outputs.members {
         let mut table = Vec::new();
         if let Err(e) = run.write_members_csv(&mut table) {
             return streams.refuse(&format!("cannot write the members table: {e}"), None);
         }
-        if let Err(message) = write_atomically(path, &String::from_utf8_lossy(&table)) {
-            return streams.refuse(&message, None);
+        let table = String::from_utf8_lossy(&table);
+        match members {
+            Some(path) => {
+                if let Err(message) = write_atomically(path, &table) {
+                    return streams.refuse(&message, None);
+                }
+            }
+            None => stdout = table.into_owned(),
         }
     }
-    streams.output(&String::from_utf8_lossy(&output))
+    let output = String::from_utf8_lossy(&output);
+    match outputs.payouts {
+        Some(path) => {
+            if let Err(message) = write_atomically(path, &output) {
+                return streams.refuse(&message, None);
+            }
+        }
+        None => stdout = output.into_owned(),
+    }
+    streams.output(&stdout)
 }
 
 /// Reports why a plan could not be run: at the plan line of the part that

@@ -62,7 +62,8 @@ pub(crate) struct ReviewArgs {
     #[arg(long, value_name = "NET.csv")]
     network: PathBuf,
 
-    /// Also write the review as a self-contained HTML page with charts
+    /// Also write the review as a self-contained HTML page with charts (to
+    /// a file: `-`, standard output, already gets the review)
     #[arg(long, value_name = "OUT.html")]
     html: Option<PathBuf>,
 
@@ -72,6 +73,12 @@ pub(crate) struct ReviewArgs {
 }
 
 pub(crate) fn run(args: &ReviewArgs, streams: &mut Streams<'_>) -> i32 {
+    if args.html.as_deref() == Some(Path::new("-")) {
+        return streams.refuse(
+            "the review and its HTML page cannot both go to standard output",
+            Some("write the page to a file: `--html review.html`"),
+        );
+    }
     let Ok(plan) = crate::compile(&args.plan, streams) else {
         return crate::EXIT_REFUSED;
     };

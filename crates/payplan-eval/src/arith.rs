@@ -130,6 +130,33 @@ pub(crate) fn div(a: Decimal, b: Decimal) -> R<Decimal> {
     a.checked_div(b).ok_or(Arith::Overflow)
 }
 
+/// `(floor(a / b), a - b * floor(a / b))`, both exact: the whole quotient
+/// of `a div b` and the remainder of `a mod b`. The quotient comes from the
+/// exact remainder, never from a rounded 28-digit `a / b`.
+pub(crate) fn whole_div(a: Decimal, b: Decimal) -> R<(Decimal, Decimal)> {
+    if b.is_zero() {
+        return Err(Arith::DivisionByZero);
+    }
+    // The remainder of the quotient truncated toward zero, with `a`'s sign.
+    let r = a.checked_rem(b).ok_or(Arith::Overflow)?;
+    let multiple = sub(a, r, Mode::Exact)?;
+    let q = multiple.checked_div(b).ok_or(Arith::Overflow)?;
+    // `multiple` is a whole multiple of `b`: the quotient is exact, or the
+    // arithmetic has failed and the value cannot be computed.
+    if !q.fract().is_zero() || mul(q, b, Mode::Exact)? != multiple {
+        return Err(Arith::Inexact);
+    }
+    let q = q.trunc();
+    if !r.is_zero() && r.is_sign_negative() != b.is_sign_negative() {
+        // Truncated toward zero, one below the floor: step down.
+        Ok((sub(q, Decimal::ONE, Mode::Exact)?, add(r, b, Mode::Exact)?))
+    } else if r.is_zero() {
+        Ok((q, Decimal::ZERO))
+    } else {
+        Ok((q, r))
+    }
+}
+
 /// `a` against `b`: one integer comparison when both have the same scale
 /// (the common case: values of one column), else the general comparison.
 #[inline]

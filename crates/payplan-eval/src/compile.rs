@@ -8,7 +8,7 @@ use payplan_network::{MemberIx, NONE};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
-use crate::arith::{add, cmp, div, mul, sub, Arith, ConstCmp, Miss, Mode, R};
+use crate::arith::{add, cmp, div, mul, sub, whole_div, Arith, ConstCmp, Miss, Mode, R};
 use crate::env::{column_dec, input_dec, missing, Cur, Env, Leaf, Src};
 use crate::quotient::divides;
 
@@ -133,7 +133,10 @@ impl Compiler<'_> {
         let mut t = t;
         loop {
             return match t {
-                TExpr::Const(Val::Dec(_)) | TExpr::Neg(_) | TExpr::ShareOf(..) => Kind::Dec,
+                TExpr::Const(Val::Dec(_))
+                | TExpr::Neg(_)
+                | TExpr::ShareOf(..)
+                | TExpr::Round { .. } => Kind::Dec,
                 TExpr::Const(Val::Bool(_)) | TExpr::Not(_) | TExpr::Within(_) => Kind::Bool,
                 TExpr::Const(Val::Rank(_)) => Kind::Rank,
                 TExpr::Slot(n) | TExpr::My(n) => self.node_kind(*n),
@@ -287,6 +290,10 @@ impl Compiler<'_> {
                 })
             }
             TExpr::Binary(op, a, b) => self.dec_binary(*op, a, b),
+            TExpr::Round { value, places, op } => {
+                let (a, places, op) = (self.dec(value), *places, *op);
+                Box::new(move |e, m, o| Ok(op.apply(a(e, m, o)?, places)))
+            }
             TExpr::Const(_) | TExpr::Not(_) | TExpr::Within(_) => wrong_type(),
         }
     }
@@ -329,6 +336,10 @@ impl Compiler<'_> {
             BinOp::Sub => Box::new(move |e, m, o| sub(fa(e, m, o)?, fb(e, m, o)?, mode)),
             BinOp::Mul => Box::new(move |e, m, o| mul(fa(e, m, o)?, fb(e, m, o)?, mode)),
             BinOp::Div => Box::new(move |e, m, o| div(fa(e, m, o)?, fb(e, m, o)?)),
+            BinOp::WholeDiv => {
+                Box::new(move |e, m, o| Ok(whole_div(fa(e, m, o)?, fb(e, m, o)?)?.0))
+            }
+            BinOp::Mod => Box::new(move |e, m, o| Ok(whole_div(fa(e, m, o)?, fb(e, m, o)?)?.1)),
             BinOp::Min => Box::new(move |e, m, o| {
                 let (x, y) = (fa(e, m, o)?, fb(e, m, o)?);
                 Ok(if cmp(x, y) == Ordering::Greater { y } else { x })
@@ -404,7 +415,9 @@ impl Compiler<'_> {
                 table(*rank, self.src(*rank), entries)
             }
             TExpr::Binary(op, a, b) => self.bool_binary(*op, a, b),
-            TExpr::Const(_) | TExpr::Neg(_) | TExpr::ShareOf(..) => wrong_type(),
+            TExpr::Const(_) | TExpr::Neg(_) | TExpr::ShareOf(..) | TExpr::Round { .. } => {
+                wrong_type()
+            }
         }
     }
 
@@ -421,9 +434,14 @@ impl Compiler<'_> {
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 self.compare(op, a, b)
             }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Min | BinOp::Max => {
-                wrong_type()
-            }
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::Div
+            | BinOp::Min
+            | BinOp::Max
+            | BinOp::WholeDiv
+            | BinOp::Mod => wrong_type(),
         }
     }
 

@@ -107,7 +107,7 @@ pub enum Missing {
 
 fn kind_text(kind: ColumnKind) -> &'static str {
     match kind {
-        ColumnKind::Decimal => "numbers",
+        ColumnKind::Decimal | ColumnKind::Percent => "numbers",
         ColumnKind::Bool => "true/false values",
     }
 }

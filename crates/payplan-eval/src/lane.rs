@@ -325,8 +325,14 @@ impl<'c, 'a, 'o> Lane<'c, 'a, 'o> {
                 }
                 Relation::Placement(_) | Relation::MatrixLevels { .. } => State::None,
             },
-            Some(Program::Differential { buckets, .. }) => {
-                let len = slots.checked_mul(buckets.len()).ok_or(NO_STATE)?;
+            Some(Program::Differential {
+                buckets,
+                from_level,
+                ..
+            }) => {
+                let len = slots
+                    .checked_mul(buckets.len() + from_level)
+                    .ok_or(NO_STATE)?;
                 State::Wide(vec![Decimal::ZERO; len])
             }
             _ => State::None,

@@ -193,12 +193,13 @@ impl Lane<'_, '_, '_> {
             value,
             percent,
             buckets,
+            from_level,
             mode,
         }) = self.ctx.programs.get(node)
         else {
             return Err(missing(node));
         };
-        let mode = *mode;
+        let (mode, width) = (*mode, buckets.len() + *from_level);
         let env = self.ctx.env(&self.own, self.base, &self.cur);
         let bucket_of = |p: Decimal| buckets.binary_search(&p).map_err(|_| Arith::NotInTable);
         let own = value(&env, m, NONE)?;
@@ -206,8 +207,15 @@ impl Lane<'_, '_, '_> {
         let p = percent(&env, m, NONE)?;
         let at = bucket_of(p)?;
         let dm = self.depth_at(m)?;
-        let row = wide_row_mut(&mut self.states, node, dm, buckets.len())?;
-        let r = row.get_mut(start).ok_or(NO_STATE)?;
+        let row = wide_row_mut(&mut self.states, node, dm, width)?;
+        // From level 0 the source's own value starts here; from level K it
+        // waits K levels (the first slot after the buckets).
+        let entry = if *from_level == 0 {
+            start
+        } else {
+            buckets.len()
+        };
+        let r = row.get_mut(entry).ok_or(NO_STATE)?;
         *r = add(*r, own, mode)?;
         let mut earned = Decimal::ZERO;
         let mut moved = Decimal::ZERO;
@@ -315,9 +323,34 @@ fn push(
     let dp = dm.wrapping_sub(1);
     match programs.get(node) {
         Some(Program::Aggregate(agg)) => push_aggregate(env, agg, states, node, m, p, dm),
-        Some(Program::Differential { buckets, mode, .. }) => {
-            let (parent, child) = rows(states, node, dp, dm, buckets.len())?;
-            add_row(parent, child, *mode)
+        Some(Program::Differential {
+            buckets,
+            from_level,
+            mode,
+            ..
+        }) => {
+            let b = buckets.len();
+            let (parent, child) = rows(states, node, dp, dm, b + *from_level)?;
+            if *from_level == 0 {
+                return add_row(parent, child, *mode);
+            }
+            add_row(parent, child.get(..b).ok_or(NO_STATE)?, *mode)?;
+            // The values still on their way move one level closer; those
+            // K levels below the sponsor join its walk with nothing paid.
+            let (waiting, arriving) = child
+                .split_at_checked(b + *from_level - 1)
+                .ok_or(NO_STATE)?;
+            let start = buckets
+                .binary_search(&Decimal::ZERO)
+                .map_err(|_| Arith::NotInTable)?;
+            for x in arriving {
+                add_to(parent.get_mut(start).ok_or(NO_STATE)?, *x, *mode)?;
+            }
+            add_row(
+                parent.get_mut(b + 1..).ok_or(NO_STATE)?,
+                waiting.get(b..).ok_or(NO_STATE)?,
+                *mode,
+            )
         }
         _ => Err(missing(node)),
     }

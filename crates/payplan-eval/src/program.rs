@@ -23,6 +23,10 @@ pub(crate) enum Program {
         value: DecFn,
         percent: DecFn,
         buckets: Vec<Decimal>,
+        /// `from level K`: a source's value joins the walk `K` levels up.
+        /// A member's state then holds, after the buckets, the values of
+        /// the sources `0..K` levels below it still on their way.
+        from_level: usize,
         /// How the values moved up and their earnings are added.
         mode: Mode,
     },
@@ -106,10 +110,12 @@ pub(crate) fn compile_node(c: &Compiler<'_>, kind: &NodeKind) -> Program {
             value,
             percent,
             buckets,
+            from_level,
         } => Program::Differential {
             value: c.dec(value),
             percent: c.dec(percent),
             buckets: buckets.clone(),
+            from_level: *from_level,
             mode: c.mode(&[value, percent]),
         },
         NodeKind::Total { value } => Program::Total(c.dec(value), c.mode(&[value])),

@@ -67,7 +67,12 @@ pub(crate) fn divides(t: &TExpr, quotients: &[bool]) -> bool {
                 stack.push(b);
             }
             TExpr::RankTable { entries, .. } => stack.extend(entries),
-            TExpr::Const(_) | TExpr::Not(_) | TExpr::Within(_) | TExpr::Binary(..) => {}
+            // A rounded value, a whole quotient and a remainder are exact.
+            TExpr::Const(_)
+            | TExpr::Not(_)
+            | TExpr::Within(_)
+            | TExpr::Binary(..)
+            | TExpr::Round { .. } => {}
         }
     }
     false

@@ -106,6 +106,9 @@ impl Values<'_> {
                 }
             }
             TExpr::Binary(op, a, b) => self.binary(*op, a, b, m, outer)?,
+            TExpr::Round { value, places, op } => {
+                Val::Dec(op.apply(dec(self.value(value, m, outer)?), *places))
+            }
         })
     }
 
@@ -148,6 +151,8 @@ impl Values<'_> {
             BinOp::Div => Val::Dec(p.checked_div(q).ok_or(Arith::Overflow)?),
             BinOp::Min => Val::Dec(p.min(q)),
             BinOp::Max => Val::Dec(p.max(q)),
+            BinOp::WholeDiv => Val::Dec(floor_division(p, q)?.0),
+            BinOp::Mod => Val::Dec(floor_division(p, q)?.1),
         })
     }
 
@@ -166,6 +171,35 @@ impl Values<'_> {
         let p = tree.pos(m);
         tree.pos(head) <= p && p < tree.end(head)
     }
+}
+
+/// `(floor(p / q), p - q * floor(p / q))`, exactly: the floor is taken from
+/// the quotient of `p` less its remainder, which `q` divides.
+fn floor_division(p: Decimal, q: Decimal) -> Result<(Decimal, Decimal), Arith> {
+    if q.is_zero() {
+        return Err(Arith::DivisionByZero);
+    }
+    let rem = p.checked_rem(q).ok_or(Arith::Overflow)?;
+    let whole = p.checked_sub(rem).ok_or(Arith::Overflow)?;
+    if whole.checked_add(rem) != Some(p) {
+        return Err(Arith::Overflow);
+    }
+    let quotient = whole.checked_div(q).ok_or(Arith::Overflow)?;
+    if quotient.fract() != Decimal::ZERO || quotient.checked_mul(q) != Some(whole) {
+        return Err(Arith::Overflow);
+    }
+    let below = rem != Decimal::ZERO && (rem < Decimal::ZERO) != (q < Decimal::ZERO);
+    Ok(if below {
+        (
+            quotient
+                .trunc()
+                .checked_sub(Decimal::ONE)
+                .ok_or(Arith::Overflow)?,
+            rem.checked_add(q).ok_or(Arith::Overflow)?,
+        )
+    } else {
+        (quotient.trunc(), rem)
+    })
 }
 
 /// A rank value; the checker compares ranks only with ranks.

@@ -23,7 +23,7 @@ mod interp;
 mod sources;
 mod text;
 
-use payplan_check::{Node, NodeId, NodeKind, TExpr, TypedPlan, Val};
+use payplan_check::{Node, NodeId, NodeKind, TExpr, Ty, TypedPlan, Val};
 use payplan_eval::{Evaluation, Settlement};
 use payplan_network::{MemberIx, Network, NONE};
 use rust_decimal::Decimal;
@@ -129,6 +129,9 @@ pub struct Explanation {
 pub enum Shown {
     Number(Decimal),
     Bool(bool),
+    /// A percentage, held as a fraction (`0.2`), written as the plan writes
+    /// it (`20%`), in text and in JSON.
+    Percent(#[serde(with = "percent_serde")] Decimal),
     /// A rank's name; `None` for no rank.
     Rank(Option<String>),
 }
@@ -387,6 +390,14 @@ fn rounding_name(mode: payplan_check::RoundingMode) -> &'static str {
 }
 
 impl Values<'_> {
+    /// A value of type `ty`: a percentage as `20%`.
+    fn shown_typed(&self, v: Val, ty: Ty) -> Result<Shown, Arith> {
+        match (v, ty) {
+            (Val::Dec(d), Ty::Percent) => Ok(Shown::Percent(d.normalize())),
+            _ => self.shown(v),
+        }
+    }
+
     fn shown(&self, v: Val) -> Result<Shown, Arith> {
         Ok(match v {
             Val::Dec(d) => Shown::Number(d.normalize()),
@@ -414,7 +425,7 @@ impl Values<'_> {
     fn quantity(&self, n: NodeId, m: MemberIx) -> Result<Quantity, Arith> {
         Ok(Quantity {
             name: self.node(n)?.label.clone(),
-            value: self.shown(self.slot(n, m)?)?,
+            value: self.shown_typed(self.slot(n, m)?, self.node(n)?.ty)?,
         })
     }
 
@@ -641,8 +652,13 @@ fn part(
             }
             agg_name(agg.op)
         }
-        NodeKind::Differential { value, percent, .. } => {
-            sources::differential(v, value, percent, m, &mut take)?;
+        NodeKind::Differential {
+            value,
+            percent,
+            from_level,
+            ..
+        } => {
+            sources::differential(v, value, percent, *from_level, m, &mut take)?;
             with = v.quantities(percent, m)?;
             "differential"
         }
@@ -678,5 +694,27 @@ impl Explanation {
     /// The part of the explanation about one bonus.
     pub fn bonus(&self, name: &str) -> Option<&BonusExplanation> {
         self.bonuses.iter().find(|b| b.bonus == name)
+    }
+}
+
+/// [`Shown::Percent`] in JSON: the text the plan writes, `"20%"`.
+mod percent_serde {
+    use rust_decimal::Decimal;
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(fraction: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::text::percent(*fraction))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let text = String::deserialize(d)?;
+        let number = text
+            .strip_suffix('%')
+            .ok_or_else(|| D::Error::custom("a percentage ends in `%`"))?;
+        let mut fraction: Decimal = number.parse().map_err(D::Error::custom)?;
+        fraction
+            .set_scale(fraction.scale() + 2)
+            .map_err(D::Error::custom)?;
+        Ok(fraction)
     }
 }

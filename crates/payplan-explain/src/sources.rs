@@ -276,61 +276,70 @@ fn walk_down(
 
 /// The breakaway differential at `m` taken apart: every member at or below
 /// `m` whose value earns `m` the difference between `m`'s percentage and the
-/// highest one paid on the way up to `m`.
+/// highest one paid on the way up to `m`. A source's walk starts at its
+/// `from_level`-th upline with nothing paid: members nearer to it neither
+/// earn on it nor count as paid.
 pub(crate) fn differential(
     v: &Values<'_>,
     value: &TExpr,
     percent: &TExpr,
+    from_level: usize,
     m: MemberIx,
     f: &mut dyn FnMut(Taken) -> Result<(), Arith>,
 ) -> Result<(), Arith> {
     let mine = dec(v.value(percent, m, NONE)?);
-    let own = dec(v.value(value, m, NONE)?);
     let found = |x, depth, rate| Found {
         member: x,
         level: None,
         plain_level: Some(depth),
         rate: Some(rate),
     };
-    if mine > Decimal::ZERO {
+    if mine > Decimal::ZERO && from_level == 0 {
+        let own = dec(v.value(value, m, NONE)?);
         f(Taken {
             found: found(m, 0, mine),
             value: Val::Dec(own),
             contribution: own.checked_mul(mine).ok_or(Arith::Overflow)?,
         })?;
     }
-    // The highest percentage from each depth's member down to the source.
-    let mut highest: Vec<Decimal> = Vec::new();
+    // `highest[i]`: the highest percentage at depths 1..=i on the way down
+    // to the member visited (nothing is paid at `m`, depth 0).
+    let mut highest: Vec<Decimal> = vec![Decimal::ZERO];
     let mut err = None;
-    walk_down(v, m, &mut |x, depth, parent_slot| {
-        // Nothing is paid between `m` and its children.
-        let above = match parent_slot {
-            None => Decimal::ZERO,
-            Some(i) => highest.get(i).copied().ok_or(ExplainFault::LostPlace)?,
-        };
-        let p = dec(v.value(percent, x, NONE)?);
-        let high = above.max(p);
-        if high >= mine {
-            return Ok(false);
-        }
+    walk_down(v, m, &mut |x, depth, _| {
         let i = depth as usize;
-        if highest.len() <= i {
-            highest.resize(i + 1, Decimal::ZERO);
+        let above = highest
+            .get(i.wrapping_sub(1))
+            .copied()
+            .ok_or(ExplainFault::LostPlace)?;
+        let p = dec(v.value(percent, x, NONE)?);
+        highest.truncate(i);
+        highest.push(above.max(p));
+        // `x`'s walk starts `from_level` levels up, at depth `i - from_level`.
+        if let Some(start) = i.checked_sub(from_level) {
+            let paid = highest.get(start).copied().ok_or(ExplainFault::LostPlace)?;
+            if mine > paid {
+                let value = dec(v.value(value, x, NONE)?);
+                let rate = mine - paid;
+                match value.checked_mul(rate) {
+                    Some(c) => f(Taken {
+                        found: found(x, depth, rate),
+                        value: Val::Dec(value),
+                        contribution: c,
+                    })?,
+                    None => err = Some(Arith::Overflow),
+                }
+            }
         }
-        if let Some(h) = highest.get_mut(i) {
-            *h = high;
-        }
-        let value = dec(v.value(value, x, NONE)?);
-        let rate = mine - high;
-        match value.checked_mul(rate) {
-            Some(c) => f(Taken {
-                found: found(x, depth, rate),
-                value: Val::Dec(value),
-                contribution: c,
-            })?,
-            None => err = Some(Arith::Overflow),
-        }
-        Ok(err.is_none())
+        // Below `x`, every source's walk starts at depth `i + 1 - from_level`
+        // or deeper (and passes `x` from level 0): nothing more to earn
+        // once that much is paid.
+        let deeper = (i + 1)
+            .checked_sub(from_level)
+            .map(|s| s.min(i))
+            .and_then(|s| highest.get(s))
+            .is_some_and(|h| *h >= mine);
+        Ok(err.is_none() && !deeper)
     })?;
     err.map_or(Ok(()), Err)
 }

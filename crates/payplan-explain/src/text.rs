@@ -18,8 +18,12 @@ fn amount(d: Decimal, places: u32) -> String {
     payplan_check::amount_text(d, places)
 }
 
-fn percent(d: Decimal) -> String {
-    format!("{}%", number(d * Decimal::ONE_HUNDRED))
+/// A fraction as a percentage: `0.2` is `20%`.
+pub(crate) fn percent(d: Decimal) -> String {
+    match d.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", number(p)),
+        None => format!("{} (as a fraction)", number(d)),
+    }
 }
 
 impl Display for Shown {
@@ -27,6 +31,7 @@ impl Display for Shown {
         match self {
             Shown::Number(d) => f.write_str(&number(*d)),
             Shown::Bool(b) => write!(f, "{b}"),
+            Shown::Percent(p) => f.write_str(&percent(*p)),
             Shown::Rank(Some(r)) => f.write_str(r),
             Shown::Rank(None) => f.write_str("no rank"),
         }

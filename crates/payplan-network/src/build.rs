@@ -205,15 +205,18 @@ pub(crate) fn check_schema(schema: &Schema) -> Result<(), NetworkError> {
         {
             return Err(bad("is declared twice"));
         }
-        if spec.min.is_some() && spec.kind != ColumnKind::Decimal {
-            return Err(bad("has a minimum but is not a decimal column"));
+        if (spec.min.is_some() || spec.max.is_some()) && spec.kind == ColumnKind::Bool {
+            return Err(bad("has a minimum or maximum but is not a decimal column"));
         }
         match (spec.default, spec.min) {
-            (Some(default), _) if default.kind() != spec.kind => {
+            (Some(default), _) if !spec.kind.holds(default) => {
                 return Err(bad("has a default of the wrong kind"));
             }
             (Some(Value::Decimal(default)), Some(min)) if default < min => {
                 return Err(bad("has a default below its minimum"));
+            }
+            (Some(Value::Decimal(default)), _) if spec.max.is_some_and(|max| default > max) => {
+                return Err(bad("has a default above its maximum"));
             }
             _ => {}
         }
@@ -239,7 +242,7 @@ impl Rows {
                 .columns
                 .iter()
                 .map(|spec| match spec.kind {
-                    ColumnKind::Decimal => Column::Decimal(Vec::new()),
+                    ColumnKind::Decimal | ColumnKind::Percent => Column::Decimal(Vec::new()),
                     ColumnKind::Bool => Column::Bool(Vec::new()),
                 })
                 .collect(),
@@ -381,7 +384,7 @@ impl Rows {
                 })
             }
         };
-        if value.kind() != spec.kind {
+        if !spec.kind.holds(value) {
             return Err(NetworkError::WrongKind {
                 at,
                 id: self.current_id(),
@@ -389,15 +392,9 @@ impl Rows {
                 expected: spec.kind,
             });
         }
-        if let (Value::Decimal(number), Some(min)) = (value, spec.min) {
-            if number < min {
-                return Err(NetworkError::BelowMinimum {
-                    at,
-                    id: self.current_id(),
-                    column: spec.name.clone(),
-                    text: number.to_string(),
-                    min,
-                });
+        if let Value::Decimal(number) = value {
+            if let Some(e) = spec.out_of_range(number, at, &self.current_id()) {
+                return Err(e);
             }
         }
         match (self.columns.get_mut(col), value) {

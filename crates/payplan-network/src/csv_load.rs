@@ -20,7 +20,7 @@ use crate::build::{
     PlacementRows,
 };
 use crate::csv_split::{plan_chunks, Chunk, Cursor, Field, OpenQuote};
-use crate::decimal::{parse_decimal_fast, DecimalError};
+use crate::decimal::{parse_decimal_fast, parse_percent, DecimalError, PercentError};
 use crate::error::{io_reason, NetworkError};
 use crate::ids::{IdTable, StrArena};
 use crate::matrix::{parse_joined, MatrixSource, JOINED};
@@ -487,7 +487,9 @@ fn read_rows<'a>(
         .zip(&layout.columns)
         .map(|(spec, field)| {
             field.map(|_| match spec.kind {
-                ColumnKind::Decimal => SharedColumn::Decimal(Shared::new(total, Decimal::ZERO)),
+                ColumnKind::Decimal | ColumnKind::Percent => {
+                    SharedColumn::Decimal(Shared::new(total, Decimal::ZERO))
+                }
                 ColumnKind::Bool => SharedColumn::Bool(Shared::new(total, false)),
             })
         })
@@ -678,7 +680,9 @@ fn read_rows<'a>(
                 Some(Value::Decimal(number)) => Column::Decimal(vec![number; n]),
                 // A column missing from the header has a default (checked with the header).
                 None => match spec.kind {
-                    ColumnKind::Decimal => Column::Decimal(vec![Decimal::ZERO; n]),
+                    ColumnKind::Decimal | ColumnKind::Percent => {
+                        Column::Decimal(vec![Decimal::ZERO; n])
+                    }
                     ColumnKind::Bool => Column::Bool(vec![false; n]),
                 },
             },
@@ -982,6 +986,37 @@ fn read_row(
                         }))
                     }
                 },
+                ColumnKind::Percent => match parse_percent(raw, parse_decimal_fast) {
+                    Ok(fraction) => Value::Decimal(fraction),
+                    Err(PercentError::NoSign) => {
+                        return Err(bad(|at, id, column, text| {
+                            NetworkError::PercentWithoutSign {
+                                at,
+                                id,
+                                column,
+                                text,
+                            }
+                        }))
+                    }
+                    Err(PercentError::Decimal(DecimalError::OutOfRange)) => {
+                        return Err(bad(|at, id, column, text| {
+                            NetworkError::DecimalOutOfRange {
+                                at,
+                                id,
+                                column,
+                                text,
+                            }
+                        }))
+                    }
+                    Err(PercentError::Decimal(DecimalError::Malformed)) => {
+                        return Err(bad(|at, id, column, text| NetworkError::MalformedDecimal {
+                            at,
+                            id,
+                            column,
+                            text,
+                        }))
+                    }
+                },
                 ColumnKind::Bool => match raw {
                     b"true" => Value::Bool(true),
                     b"false" => Value::Bool(false),
@@ -998,16 +1033,8 @@ fn read_row(
         };
         match (value, sink) {
             (Value::Decimal(number), ColumnSink::Decimal(sink)) => {
-                if let Some(min) = spec.min {
-                    if number < min {
-                        return Err(after(NetworkError::BelowMinimum {
-                            at,
-                            id: id.to_owned(),
-                            column: spec.name.clone(),
-                            text: number.to_string(),
-                            min,
-                        }));
-                    }
+                if let Some(e) = spec.out_of_range(number, at, id) {
+                    return Err(after(e));
                 }
                 sink.push(number);
             }

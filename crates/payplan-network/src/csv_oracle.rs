@@ -21,8 +21,8 @@ use csv::{ByteRecord, ErrorKind};
 
 use crate::build::{check_schema, Joined, LineIndex, Locator, Phases, PlacementRows};
 use crate::csv_load::not_utf8;
-use crate::decimal::{parse_decimal, DecimalError};
-use crate::error::{io_reason, NetworkError};
+use crate::decimal::{parse_decimal, parse_percent, DecimalError, PercentError};
+use crate::error::{io_reason, NetworkError, PercentBound};
 use crate::ids::{IdTable, StrArena};
 use crate::{Column, ColumnKind, Location, Network, Schema, Side, Value, NONE};
 
@@ -270,6 +270,37 @@ fn push_row(
                     }))
                 }
             },
+            (ColumnKind::Percent, _) => match parse_percent(raw, parse_decimal) {
+                Ok(fraction) => Some(Value::Decimal(fraction)),
+                Err(PercentError::NoSign) => {
+                    return Err(bad(|at, id, column, text| {
+                        NetworkError::PercentWithoutSign {
+                            at,
+                            id,
+                            column,
+                            text,
+                        }
+                    }))
+                }
+                Err(PercentError::Decimal(DecimalError::Malformed)) => {
+                    return Err(bad(|at, id, column, text| NetworkError::MalformedDecimal {
+                        at,
+                        id,
+                        column,
+                        text,
+                    }))
+                }
+                Err(PercentError::Decimal(DecimalError::OutOfRange)) => {
+                    return Err(bad(|at, id, column, text| {
+                        NetworkError::DecimalOutOfRange {
+                            at,
+                            id,
+                            column,
+                            text,
+                        }
+                    }))
+                }
+            },
             (ColumnKind::Bool, b"true") => Some(Value::Bool(true)),
             (ColumnKind::Bool, b"false") => Some(Value::Bool(false)),
             (ColumnKind::Bool, _) => {
@@ -480,7 +511,7 @@ impl Rows {
                 .columns
                 .iter()
                 .map(|spec| match spec.kind {
-                    ColumnKind::Decimal => Column::Decimal(Vec::new()),
+                    ColumnKind::Decimal | ColumnKind::Percent => Column::Decimal(Vec::new()),
                     ColumnKind::Bool => Column::Bool(Vec::new()),
                 })
                 .collect(),
@@ -586,7 +617,12 @@ impl Rows {
                 })
             }
         };
-        if value.kind() != spec.kind {
+        let fits = matches!(
+            (spec.kind, value),
+            (ColumnKind::Decimal | ColumnKind::Percent, Value::Decimal(_))
+                | (ColumnKind::Bool, Value::Bool(_))
+        );
+        if !fits {
             return Err(NetworkError::WrongKind {
                 at,
                 id: self.current_id(),
@@ -594,15 +630,43 @@ impl Rows {
                 expected: spec.kind,
             });
         }
-        if let (Value::Decimal(number), Some(min)) = (value, spec.min) {
-            if number < min {
-                return Err(NetworkError::BelowMinimum {
-                    at,
-                    id: self.current_id(),
-                    column: spec.name.clone(),
-                    text: number.to_string(),
-                    min,
-                });
+        if let Value::Decimal(number) = value {
+            let below = spec.min.filter(|min| number < *min);
+            let above = spec.max.filter(|max| number > *max);
+            let id = self.current_id();
+            let column = spec.name.clone();
+            match (spec.kind, below, above) {
+                (_, None, None) => {}
+                (ColumnKind::Percent, _, _) => {
+                    return Err(NetworkError::PercentOutOfRange {
+                        at,
+                        id,
+                        column,
+                        value: number,
+                        bound: match (below, above) {
+                            (Some(min), _) => PercentBound::AtLeast(min),
+                            (None, max) => PercentBound::AtMost(max.unwrap_or_default()),
+                        },
+                    })
+                }
+                (_, Some(min), _) => {
+                    return Err(NetworkError::BelowMinimum {
+                        at,
+                        id,
+                        column,
+                        text: number.to_string(),
+                        min,
+                    })
+                }
+                (_, None, Some(max)) => {
+                    return Err(NetworkError::AboveMaximum {
+                        at,
+                        id,
+                        column,
+                        text: number.to_string(),
+                        max,
+                    })
+                }
             }
         }
         match (self.columns.get_mut(col), value) {

@@ -247,3 +247,31 @@ mod tests {
         );
     }
 }
+
+/// Why a percent cell is not a percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PercentError {
+    /// A number without `%` (`0.27`, `27`).
+    NoSign,
+    /// Not a number, with or without `%`.
+    Decimal(DecimalError),
+}
+
+/// `27%` as the fraction `0.27`, exactly: `parse` reads the number before
+/// the `%`, and the fraction keeps every digit (two more decimal places).
+pub(crate) fn parse_percent(
+    text: &[u8],
+    parse: fn(&[u8]) -> Result<Decimal, DecimalError>,
+) -> Result<Decimal, PercentError> {
+    let Some(number) = text.strip_suffix(b"%") else {
+        return Err(match parse(text) {
+            Ok(_) => PercentError::NoSign,
+            Err(e) => PercentError::Decimal(e),
+        });
+    };
+    let mut fraction = parse(number).map_err(PercentError::Decimal)?;
+    fraction
+        .set_scale(fraction.scale() + 2)
+        .map_err(|_| PercentError::Decimal(DecimalError::OutOfRange))?;
+    Ok(fraction)
+}

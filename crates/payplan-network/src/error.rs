@@ -187,6 +187,38 @@ pub enum NetworkError {
         min: Decimal,
     },
 
+    /// A value above the column's maximum (`at most`).
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is above the maximum `{max}`", id = shown(id), text = shown(text))]
+    AboveMaximum {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+        max: Decimal,
+    },
+
+    /// A number in a percent column written without `%` (`0.27`, `27`).
+    #[error("{at}: `{text}` in column `{column}` of member `{id}` is a percentage written without `%`", id = shown(id), text = shown(text))]
+    PercentWithoutSign {
+        at: Location,
+        id: String,
+        column: String,
+        text: String,
+    },
+
+    /// A percentage outside its column's range (0% to 100% unless the
+    /// input says `at least` or `at most`).
+    #[error("{at}: `{}` in column `{column}` of member `{id}` is {bound}", percent_text(*value), id = shown(id))]
+    PercentOutOfRange {
+        at: Location,
+        id: String,
+        column: String,
+        /// The value as a fraction (`1.2` for `120%`).
+        value: Decimal,
+        /// The bound it passes.
+        bound: PercentBound,
+    },
+
     /// A builder value of the wrong kind for its column.
     #[error("{at}: column `{column}` of member `{id}` takes {}", kind_text(*expected), id = shown(id))]
     WrongKind {
@@ -346,6 +378,9 @@ impl NetworkError {
             | E::MalformedBool { at, .. }
             | E::MissingValue { at, .. }
             | E::BelowMinimum { at, .. }
+            | E::AboveMaximum { at, .. }
+            | E::PercentWithoutSign { at, .. }
+            | E::PercentOutOfRange { at, .. }
             | E::WrongKind { at, .. }
             | E::ValueCount { at, .. }
             | E::MalformedLeg { at, .. }
@@ -377,6 +412,9 @@ impl NetworkError {
             | E::MalformedBool { id, .. }
             | E::MissingValue { id, .. }
             | E::BelowMinimum { id, .. }
+            | E::AboveMaximum { id, .. }
+            | E::PercentWithoutSign { id, .. }
+            | E::PercentOutOfRange { id, .. }
             | E::WrongKind { id, .. }
             | E::ValueCount { id, .. }
             | E::MalformedLeg { id, .. }
@@ -400,6 +438,28 @@ impl NetworkError {
     pub fn help(&self) -> Option<String> {
         use NetworkError as E;
         let text = match self {
+            E::PercentWithoutSign { text, .. } => {
+                return Some(match percent_meant(text) {
+                    Some(meant) => format!("write percentages with `%`: `{meant}` for `{}`", shown(text)),
+                    None => "write percentages with `%`, as in `27%`".to_owned(),
+                });
+            }
+            E::PercentOutOfRange {
+                column,
+                value,
+                bound,
+                ..
+            } => {
+                let option = match bound {
+                    PercentBound::AtLeast(_) => "at least",
+                    PercentBound::AtMost(_) => "at most",
+                };
+                return Some(format!(
+                    "check the value, or let the plan's input `{}` allow it with `{option} {}`",
+                    shown(column),
+                    percent_text(*value)
+                ));
+            }
             E::MalformedDecimal { .. } => {
                 "write decimals as `12.5`: digits, an optional fraction after a point, no exponent or thousands separator"
             }
@@ -514,6 +574,55 @@ fn kind_text(kind: ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Decimal => "a decimal number",
         ColumnKind::Bool => "`true` or `false`",
+        ColumnKind::Percent => "a percentage as a fraction (`0.27` for `27%`)",
+    }
+}
+
+/// A fraction as a percentage: `0.275` is `27.5%`.
+pub(crate) fn percent_text(fraction: Decimal) -> String {
+    match fraction.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", p.normalize()),
+        None => format!("{fraction} (as a fraction)"),
+    }
+}
+
+/// The bound of a percent column a value passes: its `at least` (0% unless
+/// the input says otherwise) or its `at most` (100% unless it says otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PercentBound {
+    AtLeast(Decimal),
+    AtMost(Decimal),
+}
+
+impl fmt::Display for PercentBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PercentBound::AtLeast(min) => {
+                write!(
+                    f,
+                    "below the smallest percentage allowed, `{}`",
+                    percent_text(*min)
+                )
+            }
+            PercentBound::AtMost(max) => {
+                write!(
+                    f,
+                    "above the largest percentage allowed, `{}`",
+                    percent_text(*max)
+                )
+            }
+        }
+    }
+}
+
+/// The `%` spelling of a bare number a percent cell holds: `27` is `27%`,
+/// and a fraction such as `0.27` is `27%` too.
+fn percent_meant(text: &str) -> Option<String> {
+    let number: Decimal = text.parse().ok()?;
+    if number.abs() > Decimal::ONE || number.is_zero() {
+        Some(format!("{}%", number.normalize()))
+    } else {
+        Some(percent_text(number))
     }
 }
 

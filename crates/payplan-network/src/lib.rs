@@ -25,7 +25,7 @@ mod matrix;
 mod partition;
 
 pub use builder::{MatrixCells, MemberRecord, NetworkBuilder};
-pub use error::{Location, NetworkError};
+pub use error::{Location, NetworkError, PercentBound};
 pub use matrix::{JoinedProblem, Matrix, MatrixSource, MatrixSpec, JOINED, MATRIX_WIDTHS};
 
 use ids::{IdTable, StrArena};
@@ -77,6 +77,8 @@ pub struct ColumnSpec {
     pub default: Option<Value>,
     /// Smallest allowed value of a decimal column (e.g. 0 for a carry-in).
     pub min: Option<Decimal>,
+    /// Largest allowed value of a decimal column (a percentage's 100%).
+    pub max: Option<Decimal>,
 }
 
 /// The type of an input column's cells.
@@ -86,6 +88,20 @@ pub enum ColumnKind {
     Decimal,
     /// `true` or `false`.
     Bool,
+    /// `27%`: a number followed by `%`, held as the fraction `0.27`. A cell
+    /// without `%` is refused; so is a value outside the column's range.
+    Percent,
+}
+
+impl ColumnKind {
+    /// Whether a column of this kind holds `value`.
+    pub fn holds(self, value: Value) -> bool {
+        matches!(
+            (self, value),
+            (ColumnKind::Decimal | ColumnKind::Percent, Value::Decimal(_))
+                | (ColumnKind::Bool, Value::Bool(_))
+        )
+    }
 }
 
 /// A cell's value.
@@ -123,6 +139,18 @@ impl ColumnSpec {
             kind: ColumnKind::Decimal,
             default: None,
             min: None,
+            max: None,
+        }
+    }
+
+    /// A required percent column, from 0% to 100% (cells such as `27%`).
+    pub fn percent(name: impl Into<String>) -> Self {
+        ColumnSpec {
+            name: name.into(),
+            kind: ColumnKind::Percent,
+            default: None,
+            min: Some(Decimal::ZERO),
+            max: Some(Decimal::ONE),
         }
     }
 
@@ -133,6 +161,7 @@ impl ColumnSpec {
             kind: ColumnKind::Bool,
             default: None,
             min: None,
+            max: None,
         }
     }
 
@@ -146,6 +175,53 @@ impl ColumnSpec {
     pub fn with_min(mut self, min: Decimal) -> Self {
         self.min = Some(min);
         self
+    }
+
+    /// The same column with a largest allowed value.
+    pub fn with_max(mut self, max: Decimal) -> Self {
+        self.max = Some(max);
+        self
+    }
+
+    /// The problem with `number` in this column, if it lies outside the
+    /// column's range: the error made of the cell's place.
+    pub(crate) fn out_of_range(
+        &self,
+        number: Decimal,
+        at: Location,
+        id: &str,
+    ) -> Option<NetworkError> {
+        let below = self.min.is_some_and(|min| number < min);
+        let above = self.max.is_some_and(|max| number > max);
+        if !below && !above {
+            return None;
+        }
+        Some(match self.kind {
+            ColumnKind::Percent => NetworkError::PercentOutOfRange {
+                at,
+                id: id.to_owned(),
+                column: self.name.clone(),
+                value: number,
+                bound: match self.min.filter(|_| below) {
+                    Some(min) => PercentBound::AtLeast(min),
+                    None => PercentBound::AtMost(self.max.unwrap_or_default()),
+                },
+            },
+            _ if below => NetworkError::BelowMinimum {
+                at,
+                id: id.to_owned(),
+                column: self.name.clone(),
+                text: number.to_string(),
+                min: self.min.unwrap_or_default(),
+            },
+            _ => NetworkError::AboveMaximum {
+                at,
+                id: id.to_owned(),
+                column: self.name.clone(),
+                text: number.to_string(),
+                max: self.max.unwrap_or_default(),
+            },
+        })
     }
 }
 

@@ -55,6 +55,10 @@ fn records(path: &std::path::Path, schema: &Schema) -> Vec<MemberRecord> {
                                 Value::Decimal(Decimal::from_str(&cell).unwrap())
                             }
                             ColumnKind::Bool => Value::Bool(cell == "true"),
+                            ColumnKind::Percent => Value::Decimal(
+                                Decimal::from_str(cell.trim_end_matches('%')).unwrap()
+                                    / Decimal::ONE_HUNDRED,
+                            ),
                         })
                     })
                     .collect(),

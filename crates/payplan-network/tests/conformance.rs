@@ -231,6 +231,10 @@ fn check_against_file(net: &Network, path: &std::path::Path) {
                         Value::Decimal(Decimal::from_str(text).unwrap())
                     }
                     payplan_network::ColumnKind::Bool => Value::Bool(text == "true"),
+                    payplan_network::ColumnKind::Percent => Value::Decimal(
+                        Decimal::from_str(text.trim_end_matches('%')).unwrap()
+                            / Decimal::ONE_HUNDRED,
+                    ),
                 },
             };
             assert_eq!(net.column(i).unwrap().get(ix), Some(expected));

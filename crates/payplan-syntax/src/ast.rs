@@ -63,6 +63,8 @@ pub struct InputDecl {
     pub ty: Ident,
     pub default: Option<Literal>,
     pub minimum: Option<Literal>,
+    /// `at most 150%`: the largest value allowed.
+    pub maximum: Option<Literal>,
     pub span: Span,
 }
 
@@ -152,6 +154,9 @@ pub enum ExprKind {
     Aggregate(Box<Aggregate>),
     /// `full(matrix levels 1..3)`: every position of those levels is taken.
     Full(Box<Relation>),
+    /// `from level 1`: written only as the last argument of
+    /// `differential(value, percentages, from level K)`.
+    FromLevel(Box<Expr>),
 }
 
 /// An aggregate over the members related to the current one.
@@ -217,6 +222,10 @@ pub enum BinaryOp {
     Div,
     /// `45% of x`
     Of,
+    /// `a div b`: the whole quotient, `floor(a / b)`, computed exactly.
+    WholeDiv,
+    /// `a mod b`: the remainder `a - b * floor(a / b)`.
+    Mod,
 }
 
 impl BinaryOp {
@@ -236,6 +245,8 @@ impl BinaryOp {
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
             BinaryOp::Of => "of",
+            BinaryOp::WholeDiv => "div",
+            BinaryOp::Mod => "mod",
         }
     }
 }

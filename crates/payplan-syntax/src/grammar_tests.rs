@@ -114,3 +114,53 @@ fn statement_keywords_and_only_they_start_a_statement() {
         assert_eq!(starts, k.role == Role::Statement, "`{}`", k.word);
     }
 }
+
+/// The words that became contextual in language v2 name inputs and
+/// definitions, and still do their work where the grammar expects them.
+#[test]
+fn contextual_words_name_values_and_keep_their_role() {
+    let words = [
+        "level",
+        "levels",
+        "generations",
+        "compressed",
+        "counting",
+        "over",
+        "where",
+        "at",
+        "div",
+        "mod",
+        "from",
+        "most",
+    ];
+    for word in words {
+        assert!(!crate::keywords::is_reserved(word), "`{word}`");
+        let text = format!(
+            "input {word}: count\n\
+             let x = {word} + 1\n\
+             let y = sum({word} over levels 1..2 compressed by {word} > 0 where {word} > 1 at 5%, 3%)\n\
+             let z = sum({word} over generations 1..{word} counting {word} > 0)\n\
+             let w = count(level 2 where {word} > 0)\n\
+             let v = {word} div {word} mod {word}\n\
+             bonus b pays differential({word}, {word}, from level 1)\n"
+        );
+        let plan = crate::parse(&text);
+        assert!(plan.is_ok(), "`{word}`: {plan:?}");
+        // `div` and `mod` stay operators between names, of `*`'s precedence,
+        // grouping from the left.
+        use crate::ast::{BinaryOp, ExprKind, Statement};
+        let v = plan.ok().and_then(|p| {
+            p.statements.into_iter().find_map(|s| match s {
+                Statement::Let(d) if d.name.name == "v" => Some(d.expr),
+                _ => None,
+            })
+        });
+        let ExprKind::Binary(BinaryOp::Mod, left, _) = v.map(|e| e.kind).unwrap() else {
+            panic!("`{word}`: not a `mod`");
+        };
+        assert!(
+            matches!(left.kind, ExprKind::Binary(BinaryOp::WholeDiv, ..)),
+            "`{word}`"
+        );
+    }
+}

@@ -214,6 +214,8 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::pays_clause => first_word(Rule::kw_pays),
         Rule::cap_clause => first_word(Rule::kw_cap),
         Rule::minimum_option => "`at least`",
+        Rule::maximum_option => "`at most`",
+        Rule::from_level => "`from level`",
         _ => return punctuation(rule),
     })
 }

@@ -147,6 +147,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
             let ty = ident(take()?);
             let mut default = None;
             let mut minimum = None;
+            let mut maximum = None;
             for option in inner.by_ref() {
                 let option_span = span_of(&option);
                 let lit = meaningful(option.clone())
@@ -155,6 +156,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
                 let lit = literal(lit)?;
                 match option.as_rule() {
                     Rule::default_option => default = Some(lit),
+                    Rule::maximum_option => maximum = Some(lit),
                     _ => minimum = Some(lit),
                 }
             }
@@ -163,6 +165,7 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement, SyntaxError> {
                 ty,
                 default,
                 minimum,
+                maximum,
                 span,
             })
         }
@@ -279,7 +282,9 @@ fn pratt() -> &'static PrattParser<Rule> {
             .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
             .op(Op::infix(Rule::op_mul, Assoc::Left)
                 | Op::infix(Rule::op_div, Assoc::Left)
-                | Op::infix(Rule::op_of, Assoc::Left))
+                | Op::infix(Rule::op_of, Assoc::Left)
+                | Op::infix(Rule::op_whole_div, Assoc::Left)
+                | Op::infix(Rule::op_mod, Assoc::Left))
             .op(Op::prefix(Rule::op_neg))
     })
 }
@@ -316,6 +321,8 @@ fn expr(pair: Pair<'_, Rule>) -> Result<Expr, SyntaxError> {
                 Rule::op_sub => BinaryOp::Sub,
                 Rule::op_mul => BinaryOp::Mul,
                 Rule::op_div => BinaryOp::Div,
+                Rule::op_whole_div => BinaryOp::WholeDiv,
+                Rule::op_mod => BinaryOp::Mod,
                 _ => BinaryOp::Of,
             };
             Ok(Expr {
@@ -454,7 +461,20 @@ fn call(pair: Pair<'_, Rule>) -> Result<ExprKind, SyntaxError> {
     }
     let mut args = vec![first];
     for p in rest {
-        args.push(expr(p)?);
+        if p.as_rule() == Rule::from_level {
+            let arg_span = span_of(&p);
+            let level = expr(
+                meaningful(p)
+                    .next()
+                    .ok_or(SyntaxError::Internal { span: arg_span })?,
+            )?;
+            args.push(Expr {
+                kind: ExprKind::FromLevel(Box::new(level)),
+                span: arg_span,
+            });
+        } else {
+            args.push(expr(p)?);
+        }
     }
     Ok(ExprKind::Call { function, args })
 }

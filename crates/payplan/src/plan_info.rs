@@ -159,11 +159,18 @@ fn basis_of(typed: &TypedPlan, amount: &TExpr) -> Basis {
     while let Some(e) = stack.pop() {
         match e {
             TExpr::Const(_) | TExpr::Within(_) | TExpr::Not(_) => {}
-            TExpr::Neg(a) | TExpr::ShareOf(a, _) => stack.push(a),
+            TExpr::Neg(a) | TExpr::ShareOf(a, _) | TExpr::Round { value: a, .. } => stack.push(a),
             TExpr::Binary(op, a, b) => {
                 if matches!(
                     op,
-                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Min | BinOp::Max
+                    BinOp::Add
+                        | BinOp::Sub
+                        | BinOp::Mul
+                        | BinOp::Div
+                        | BinOp::Min
+                        | BinOp::Max
+                        | BinOp::WholeDiv
+                        | BinOp::Mod
                 ) {
                     stack.push(a);
                     stack.push(b);

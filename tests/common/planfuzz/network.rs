@@ -173,7 +173,7 @@ impl Gen<'_> {
         }
         match ty {
             Ty::Bool => self.pick(&["false", "true"]).to_string(),
-            Ty::Percent => self.pick(&["0.05", "0", "1", "0.5", "-0.1"]).to_string(),
+            Ty::Percent => self.pick(&["5%", "0%", "100%", "50%", "-10%"]).to_string(),
             Ty::Count => self.pick(&["0", "1", "3", "2.5", "-1"]).to_string(),
             _ => match self.c.below(6) {
                 0 => self

@@ -231,7 +231,7 @@ impl Gen<'_> {
         let extra = [
             ("new", Ty::Bool, "bool, default false"),
             ("recruits", Ty::Count, "count, default 0"),
-            ("share", Ty::Percent, "percent, default 5%"),
+            ("share", Ty::Percent, "percent, default 5%, at least -10%"),
             ("carry", Ty::Volume, "volume, default 0, at least 0"),
             ("credit", Ty::Money, "money, default -5"),
             ("flag", Ty::Bool, "bool"),
@@ -330,7 +330,12 @@ impl Gen<'_> {
                     self.fixed_table()
                 };
                 let value = self.expr(Ty::Money, ctx.deeper());
-                format!("differential({value}, {table})")
+                if self.one_in(3) {
+                    let k = self.pick(&["0", "1", "2", "3"]);
+                    format!("differential({value}, {table}, from level {k})")
+                } else {
+                    format!("differential({value}, {table})")
+                }
             }
             2 => {
                 let pot = self.percent();
@@ -461,6 +466,8 @@ impl Gen<'_> {
                         self.number(Ty::Number)
                     };
                     format!("({factor} * {x})")
+                } else if self.one_in(2) {
+                    self.whole(ty, x, inner)
                 } else {
                     format!("({x} / {})", self.divisor(Ty::Count, inner))
                 }
@@ -497,6 +504,21 @@ impl Gen<'_> {
             }
             (_, 13) => format!("-{}", self.leaf(ty, ctx)),
             _ => self.leaf(ty, ctx),
+        }
+    }
+
+    /// `x` (of type `ty`) rounded, divided whole or taken a remainder of.
+    fn whole(&mut self, ty: Ty, x: String, ctx: Ctx) -> String {
+        match self.c.below(6) {
+            0 => format!("floor({x})"),
+            1 => format!("ceil({x})"),
+            2 => format!("round({x}, {})", self.pick(&["0", "1", "2", "12"])),
+            3 => {
+                let mode = self.pick(&ROUNDING[..5]);
+                format!("round({x}, {}, {mode})", self.pick(&["0", "2", "3"]))
+            }
+            4 => format!("({x} div {})", self.divisor(Ty::Count, ctx)),
+            _ => format!("({x} mod {})", self.divisor(ty, ctx)),
         }
     }
 
