@@ -226,12 +226,19 @@ pub fn bounded(relation: &TRelation) -> bool {
 /// The expression that reads the earner's copy: a choice on the first
 /// dimension's selector, then the next, down to the copies. `stride` is
 /// the number of copies one step of dimension `dim` moves.
+#[expect(
+    clippy::expect_used,
+    reason = "`slots` holds one copy per combination of the dimensions' values, and a \
+              choice of one value per dimension (each below its size) starts at an index \
+              below their product, so the slice left at the last dimension is never empty; \
+              a zero read in its place would be a wrong amount"
+)]
 fn select(dims: &[Selector], sizes: &[usize], slots: &[TExpr], dim: usize, stride: usize) -> TExpr {
     let (Some(d), Some(&size)) = (dims.get(dim), sizes.get(dim)) else {
         return slots
             .first()
             .cloned()
-            .unwrap_or(TExpr::Const(Val::Dec(rust_decimal::Decimal::ZERO)));
+            .expect("a copy for every combination of the earner's values");
     };
     let branch = |i: usize| {
         let rest = slots.get(i * stride..).unwrap_or(&[]);
