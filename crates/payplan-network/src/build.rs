@@ -393,8 +393,10 @@ impl Rows {
             });
         }
         if let Value::Decimal(number) = value {
-            if let Some(e) = spec.out_of_range(number, at, &self.current_id()) {
-                return Err(e);
+            if !spec.in_range(number) {
+                if let Some(e) = spec.out_of_range(number, at, &self.current_id()) {
+                    return Err(e);
+                }
             }
         }
         match (self.columns.get_mut(col), value) {

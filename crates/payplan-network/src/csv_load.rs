@@ -1033,8 +1033,10 @@ fn read_row(
         };
         match (value, sink) {
             (Value::Decimal(number), ColumnSink::Decimal(sink)) => {
-                if let Some(e) = spec.out_of_range(number, at, id) {
-                    return Err(after(e));
+                if !spec.in_range(number) {
+                    if let Some(e) = spec.out_of_range(number, at, id) {
+                        return Err(after(e));
+                    }
                 }
                 sink.push(number);
             }

@@ -261,7 +261,7 @@ pub(crate) enum PercentError {
 /// the `%`, and the fraction keeps every digit (two more decimal places).
 pub(crate) fn parse_percent(
     text: &[u8],
-    parse: fn(&[u8]) -> Result<Decimal, DecimalError>,
+    parse: impl Fn(&[u8]) -> Result<Decimal, DecimalError>,
 ) -> Result<Decimal, PercentError> {
     let Some(number) = text.strip_suffix(b"%") else {
         return Err(match parse(text) {
