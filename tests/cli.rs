@@ -222,6 +222,33 @@ fn payouts_to_a_file_and_members_to_standard_output() {
     assert_eq!((dash.code, dash.stdout), (0, plain.stdout));
 }
 
+/// A payouts file that cannot be written leaves the members file as it
+/// was: both are written, or neither.
+#[test]
+fn a_payouts_file_that_cannot_be_written_leaves_the_members_file_alone() {
+    let case = cases().into_iter().find(|c| c.plan == "ranked").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let members = tmp.path().join("members.csv");
+    std::fs::write(&members, "old contents\n").unwrap();
+    let payouts = tmp.path().join("payouts");
+    std::fs::create_dir(&payouts).unwrap();
+    let out = payplan(&[
+        "run".to_string(),
+        s(&plan_path("ranked")),
+        "--network".into(),
+        s(&case.dir.join("network.csv")),
+        "--members".into(),
+        s(&members),
+        "--payouts".into(),
+        s(&payouts),
+    ]);
+    assert_refused(&out, "cannot write", &[]);
+    assert_mentions(&out, "cannot write", &["payouts", "directory"]);
+    assert_eq!(std::fs::read_to_string(&members).unwrap(), "old contents\n");
+    // The members file and the payouts folder: no temporary file is left.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2);
+}
+
 /// Two outputs to standard output are refused before anything runs.
 #[test]
 fn two_outputs_to_standard_output_are_refused() {

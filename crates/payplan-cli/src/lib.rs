@@ -318,30 +318,34 @@ fn run_plan(
     if let Err(e) = written {
         return streams.refuse(&format!("cannot write the outcome: {e}"), None);
     }
+    // Both files are written beside their places before either replaces
+    // anything: a refusal leaves neither half of the run behind.
     let mut stdout = String::new();
+    let mut staged = Vec::new();
     if let Some(members) = outputs.members {
         let mut table = Vec::new();
         if let Err(e) = run.write_members_csv(&mut table) {
             return streams.refuse(&format!("cannot write the members table: {e}"), None);
         }
-        let table = String::from_utf8_lossy(&table);
         match members {
-            Some(path) => {
-                if let Err(message) = write_atomically(path, &table) {
-                    return streams.refuse(&message, None);
-                }
-            }
-            None => stdout = table.into_owned(),
+            Some(path) => match stage(path, &mut |file| file.write_all(&table)) {
+                Ok(file) => staged.push(file),
+                Err(message) => return streams.refuse(&message, None),
+            },
+            None => stdout = String::from_utf8_lossy(&table).into_owned(),
         }
     }
-    let output = String::from_utf8_lossy(&output);
     match outputs.payouts {
-        Some(path) => {
-            if let Err(message) = write_atomically(path, &output) {
-                return streams.refuse(&message, None);
-            }
+        Some(path) => match stage(path, &mut |file| file.write_all(&output)) {
+            Ok(file) => staged.push(file),
+            Err(message) => return streams.refuse(&message, None),
+        },
+        None => stdout = String::from_utf8_lossy(&output).into_owned(),
+    }
+    for file in staged {
+        if let Err(message) = file.commit() {
+            return streams.refuse(&message, None);
         }
-        None => stdout = output.into_owned(),
     }
     streams.output(&stdout)
 }
@@ -445,6 +449,38 @@ fn write_atomically_with(
     path: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
+    stage(path, write)?.commit()
+}
+
+/// An output written in full beside its place, waiting to replace it, so
+/// that several outputs of one command are all written or none is.
+enum Staged {
+    /// A device or a pipe, written in place: there is nothing to replace.
+    InPlace,
+    /// A temporary file in the folder of `path`, renamed over it on commit.
+    File(tempfile::NamedTempFile, std::path::PathBuf),
+}
+
+impl Staged {
+    /// Puts the staged file in its place.
+    fn commit(self) -> Result<(), String> {
+        match self {
+            Staged::InPlace => Ok(()),
+            Staged::File(file, path) => file
+                .persist(&path)
+                .map(|_| ())
+                .map_err(|e| format!("cannot write `{}`: {}", path.display(), io_reason(&e.error))),
+        }
+    }
+}
+
+/// Writes the contents `write` produces for `path` into a temporary file
+/// beside it (or in place, for a device or a pipe); [`Staged::commit`]
+/// replaces `path`.
+fn stage(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Staged, String> {
     let cannot = |reason: &str| format!("cannot write `{}`: {reason}", path.display());
     if path.is_dir() {
         return Err(cannot("it is a directory, not a file"));
@@ -458,6 +494,7 @@ fn write_atomically_with(
             .map_err(|e| cannot(&io_reason(&e)))?;
         return write(&mut file)
             .and_then(|()| file.flush())
+            .map(|()| Staged::InPlace)
             .map_err(|e| cannot(&io_reason(&e)));
     }
     let folder = match path.parent() {
@@ -480,9 +517,7 @@ fn write_atomically_with(
     write(file.as_file_mut())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| cannot(&io_reason(&e)))?;
-    file.persist(path)
-        .map_err(|e| cannot(&io_reason(&e.error)))?;
-    Ok(())
+    Ok(Staged::File(file, path.to_path_buf()))
 }
 
 /// An I/O error's reason for people: lowercase, without the OS error number.
