@@ -40,7 +40,13 @@ impl Lowerer<'_, '_> {
                 [v, p] => self.lower_differential(v, p, None, span),
                 [v, p, k] => self.lower_differential(v, p, Some(k), span),
                 _ => {
-                    self.arguments::<2>(name, args, span);
+                    self.errors.push(CheckError::ArgumentCount {
+                        function: name.to_string(),
+                        expected: 2,
+                        most: 3,
+                        found: args.len(),
+                        span,
+                    });
                     poison()
                 }
             },
@@ -65,7 +71,13 @@ impl Lowerer<'_, '_> {
                     self.lower_round(name, a, places, RoundOp::Mode(mode), ctx)
                 }
                 _ => {
-                    self.arguments::<2>(name, args, span);
+                    self.errors.push(CheckError::ArgumentCount {
+                        function: name.to_string(),
+                        expected: 2,
+                        most: 3,
+                        found: args.len(),
+                        span,
+                    });
                     poison()
                 }
             },
@@ -103,6 +115,7 @@ impl Lowerer<'_, '_> {
             self.errors.push(CheckError::ArgumentCount {
                 function: function.to_string(),
                 expected: N,
+                most: N,
                 found: args.len(),
                 span,
             });

@@ -180,12 +180,15 @@ pub enum CheckError {
     OrderedBools { op: BinaryOp, span: Span },
     /// `money(a, b)`: a function called with the wrong number of arguments.
     #[error(
-        "`{function}` takes {expected} argument{}, found {found}",
-        if *.expected == 1 { "" } else { "s" }
+        "`{function}` takes {expected}{} argument{}, found {found}",
+        if .most > .expected { format!(" or {most}") } else { String::new() },
+        if *.expected == 1 && .most <= .expected { "" } else { "s" }
     )]
     ArgumentCount {
         function: String,
         expected: usize,
+        /// More arguments the function also takes (`round`: 3), or `expected`.
+        most: usize,
         found: usize,
         span: Span,
     },
@@ -333,7 +336,7 @@ fn usage(function: &str) -> &'static str {
         "differential" => "differential(cv, percentage)",
         "floor" => "floor(paired / 300)",
         "ceil" => "ceil(paired / 300)",
-        "round" => "round(amount, 2)",
+        "round" => "round(amount, 2)`, or `round(amount, 2, half_up)",
         _ => "pool(2% of total(cv), shares)",
     }
 }
