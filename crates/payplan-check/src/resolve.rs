@@ -422,18 +422,21 @@ impl<'a> Declarer<'a> {
         let default = decl.default.as_ref().and_then(|lit| {
             let value = match (lit.value, kind) {
                 (LiteralValue::Bool(b), ColumnKind::Bool) => Some(Value::Bool(b)),
-                (LiteralValue::Number(d), ColumnKind::Decimal | ColumnKind::Percent) => {
-                    Some(Value::Decimal(d))
-                }
+                (LiteralValue::Number(d), ColumnKind::Decimal) => Some(Value::Decimal(d)),
                 (LiteralValue::Percent(d), ColumnKind::Percent) => Some(Value::Decimal(d)),
                 _ => None,
             };
             if value.is_none() {
+                // A percentage has one spelling, as in the network file:
+                // `default 0.05` could mean 5% or 0.05%.
+                let help = (kind == ColumnKind::Percent).then(|| {
+                    "write percentages with `%`, as in `default 5%` for 0.05".to_string()
+                });
                 self.errors.push(CheckError::TypeMismatch {
                     expected: format!("a default of type {}", ty.describe()),
                     found: format!("`{}`", self.source.quote(lit.span)),
                     span: lit.span,
-                    help: None,
+                    help,
                 });
             }
             value
