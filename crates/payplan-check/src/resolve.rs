@@ -429,9 +429,8 @@ impl<'a> Declarer<'a> {
             if value.is_none() {
                 // A percentage has one spelling, as in the network file:
                 // `default 0.05` could mean 5% or 0.05%.
-                let help = (kind == ColumnKind::Percent).then(|| {
-                    "write percentages with `%`, as in `default 5%` for 0.05".to_string()
-                });
+                let help = (kind == ColumnKind::Percent)
+                    .then(|| "write percentages with `%`, as in `default 5%` for 0.05".to_string());
                 self.errors.push(CheckError::TypeMismatch {
                     expected: format!("a default of type {}", ty.describe()),
                     found: format!("`{}`", self.source.quote(lit.span)),
