@@ -39,16 +39,7 @@ impl Lowerer<'_, '_> {
             "differential" => match args {
                 [v, p] => self.lower_differential(v, p, None, span),
                 [v, p, k] => self.lower_differential(v, p, Some(k), span),
-                _ => {
-                    self.errors.push(CheckError::ArgumentCount {
-                        function: name.to_string(),
-                        expected: 2,
-                        most: 3,
-                        found: args.len(),
-                        span,
-                    });
-                    poison()
-                }
+                _ => self.two_or_three_arguments(name, args, span),
             },
             "floor" | "ceil" => match self.arguments::<1>(name, args, span) {
                 Some([a]) => {
@@ -70,16 +61,7 @@ impl Lowerer<'_, '_> {
                     };
                     self.lower_round(name, a, places, RoundOp::Mode(mode), ctx)
                 }
-                _ => {
-                    self.errors.push(CheckError::ArgumentCount {
-                        function: name.to_string(),
-                        expected: 2,
-                        most: 3,
-                        found: args.len(),
-                        span,
-                    });
-                    poison()
-                }
+                _ => self.two_or_three_arguments(name, args, span),
             },
             "pool" => match self.arguments::<2>(name, args, span) {
                 Some([a, s]) => self.lower_pool(a, s, span, ctx),
@@ -101,6 +83,19 @@ impl Lowerer<'_, '_> {
                 poison()
             }
         }
+    }
+
+    /// The error for a call of a function that takes 2 or 3 arguments
+    /// (`round`, `differential`) with another number.
+    fn two_or_three_arguments(&mut self, function: &str, args: &[Expr], span: Span) -> (TExpr, Ty) {
+        self.errors.push(CheckError::ArgumentCount {
+            function: function.to_string(),
+            expected: 2,
+            most: 3,
+            found: args.len(),
+            span,
+        });
+        poison()
     }
 
     /// The `N` arguments of a call, or an error when there are not `N`.
